@@ -1,0 +1,214 @@
+using System.Text.RegularExpressions;
+using SnapBuild.Common;
+using YamlDotNet.RepresentationModel;
+
+namespace SnapBuild.Recipes;
+
+/// <summary>
+/// Reads and validates a recipe. Every problem is a <see cref="UsageException"/> whose message
+/// starts with <c>file:line:column</c> and says what to write instead.
+/// </summary>
+public static partial class RecipeLoader
+{
+    /// <summary>Architectures the pipeline knows, by their snap and Debian names.</summary>
+    public static readonly IReadOnlyList<string> KnownArchitectures = ["amd64", "arm64", "armhf"];
+
+    private static readonly string[] SourceKinds = ["git", "tarball", "debian"];
+
+    public static Recipe Load(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new UsageException(
+                $"The recipe {path} does not exist; pass --recipe=PATH with a file from recipes/.");
+        }
+
+        var text = File.ReadAllText(full);
+        var display = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+        var root = YamlMapping.Load(display, text);
+
+        var name = root.RequiredString("name");
+        if (!NamePattern().IsMatch(name))
+        {
+            throw YamlMapping.Error(display, root.NodeOf("name"),
+                $"the recipe name '{name}' must be lower-case letters, digits and dashes");
+        }
+
+        var recipeDirectory = System.IO.Path.GetDirectoryName(full)!;
+        var projectRoot = System.IO.Path.GetDirectoryName(recipeDirectory)!;
+        var upstream = ReadUpstream(root.RequiredMapping("upstream"));
+        var patches = ReadPatches(root.OptionalMapping("patches"), projectRoot, name);
+        var architectures = ReadArchitectures(root);
+        var build = ReadBuild(root.OptionalMapping("build"));
+        var snap = ReadSnap(root.OptionalMapping("snap"), name);
+        root.Allow("description");
+        root.RejectUnknownKeys();
+
+        return new Recipe
+        {
+            Name = name,
+            Path = full,
+            Sha256 = Hashing.Sha256OfText(text),
+            Upstream = upstream,
+            Patches = patches,
+            Build = build,
+            Architectures = architectures,
+            Snap = snap,
+        };
+    }
+
+    private static UpstreamSpec ReadUpstream(YamlMapping upstream)
+    {
+        var tag = upstream.RequiredString("tag");
+        var sources = upstream.MappingList("sources").Select(ReadSource).ToList();
+        if (sources.Count == 0)
+        {
+            throw YamlMapping.Error(upstream.File, upstream.NodeOf("sources"),
+                "'upstream.sources' needs at least one source (git, tarball or debian)");
+        }
+
+        var spec = new UpstreamSpec
+        {
+            Tag = tag,
+            Sources = sources,
+            GitHub = upstream.OptionalString("github"),
+            Track = upstream.OptionalString("track"),
+        };
+        upstream.RejectUnknownKeys();
+
+        return spec;
+    }
+
+    private static SourceSpec ReadSource(YamlMapping source)
+    {
+        var kinds = SourceKinds.Where(k => source.Keys.Contains(k)).ToList();
+        if (kinds.Count != 1)
+        {
+            throw YamlMapping.Error(source.File, source.NodeOf("git"),
+                $"'{source.Context}' must name exactly one of git, tarball or debian"
+                + (kinds.Count > 1 ? $", not {string.Join(" and ", kinds)}" : string.Empty));
+        }
+
+        SourceSpec spec = kinds[0] switch
+        {
+            "git" => new GitSourceSpec { Url = source.RequiredString("git"), Location = source.Here },
+            "tarball" => new TarballSourceSpec
+            {
+                Url = source.RequiredString("tarball"),
+                Sha256 = ReadSha256(source),
+                Location = source.Here,
+            },
+            _ => new DebianSourceSpec
+            {
+                Package = source.RequiredString("debian"),
+                Version = source.RequiredString("version"),
+                Sha256 = ReadSha256(source),
+                Suite = source.OptionalString("suite") ?? "sid",
+                Location = source.Here,
+            },
+        };
+        source.RejectUnknownKeys();
+
+        return spec;
+    }
+
+    private static string ReadSha256(YamlMapping source)
+    {
+        var value = source.RequiredString("sha256");
+        if (!Sha256Pattern().IsMatch(value))
+        {
+            throw YamlMapping.Error(source.File, source.NodeOf("sha256"),
+                $"'{source.Context}.sha256' must be 64 lower-case hex digits, not '{value}'");
+        }
+
+        return value;
+    }
+
+    private static PatchesSpec ReadPatches(YamlMapping? patches, string projectRoot, string name)
+    {
+        var series = patches?.OptionalString("series") ?? $"patches/{name}/series";
+        var spec = new PatchesSpec
+        {
+            Series = System.IO.Path.GetFullPath(System.IO.Path.Combine(projectRoot, series)),
+            AllowBinary = patches?.OptionalBool("allow-binary", false) ?? false,
+        };
+        patches?.RejectUnknownKeys();
+
+        return spec;
+    }
+
+    private static List<string> ReadArchitectures(YamlMapping root)
+    {
+        var architectures = root.StringList("architectures").ToList();
+        if (architectures.Count == 0)
+        {
+            architectures.Add("amd64");
+        }
+
+        foreach (var architecture in architectures)
+        {
+            CheckArchitecture(architecture, root.File, root.NodeOf("architectures"));
+        }
+
+        return architectures;
+    }
+
+    private static void CheckArchitecture(string architecture, string file, YamlNode at)
+    {
+        if (!KnownArchitectures.Contains(architecture))
+        {
+            throw YamlMapping.Error(file, at,
+                $"unknown architecture '{architecture}'{Suggestions.DidYouMean(architecture, KnownArchitectures)}"
+                + $" (known: {string.Join(", ", KnownArchitectures)})");
+        }
+    }
+
+    private static BuildSpec ReadBuild(YamlMapping? build)
+    {
+        var archOptions = new Dictionary<string, IReadOnlyList<KeyValuePair<string, string>>>();
+        var perArch = build?.OptionalMapping("arch-options");
+        if (perArch is not null)
+        {
+            perArch.ClaimAll();
+            foreach (var architecture in perArch.Keys)
+            {
+                CheckArchitecture(architecture, perArch.File, perArch.NodeOf(architecture));
+                archOptions[architecture] = perArch.RequiredMapping(architecture).AsPairs();
+            }
+        }
+
+        var spec = new BuildSpec
+        {
+            Options = build?.OptionalMapping("options")?.AsPairs() ?? [],
+            ArchOptions = archOptions,
+            Targets = build?.StringList("targets") ?? [],
+            InstallComponents = build?.StringList("install-components") ?? [],
+            Prefix = build?.OptionalString("prefix") ?? "/usr",
+        };
+        build?.RejectUnknownKeys();
+
+        return spec;
+    }
+
+    private static SnapSpec ReadSnap(YamlMapping? snap, string name)
+    {
+        var spec = new SnapSpec
+        {
+            Part = snap?.OptionalString("part") ?? name,
+            BuildPackages = snap?.StringList("build-packages") ?? [],
+            StagePackages = snap?.StringList("stage-packages") ?? [],
+            Stage = snap?.StringList("stage") ?? [],
+            Prime = snap?.StringList("prime") ?? [],
+        };
+        snap?.RejectUnknownKeys();
+
+        return spec;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+}

@@ -1,0 +1,181 @@
+using SnapBuild.Common;
+using SnapBuild.Recipes;
+
+namespace SnapBuild.Sources;
+
+/// <summary>The release as one commit in the mirror, and which source served it.</summary>
+public sealed record ResolvedRelease(string Tag, string Commit, string Source, string MirrorPath, bool FromCache);
+
+/// <summary>How the release may be obtained on this run.</summary>
+public sealed record ResolveOptions
+{
+    /// <summary>A git remote used instead of the recipe's sources (a local mirror).</summary>
+    public string? UpstreamUrl { get; init; }
+
+    /// <summary>Use the cache alone; never touch the network.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>Refuse to run unless the lock pins what the serving source resolves to.</summary>
+    public bool Locked { get; init; }
+
+    /// <summary>Ask the sources again even when the cache holds the pinned commit.</summary>
+    public bool Refresh { get; init; }
+}
+
+/// <summary>
+/// Turns the recipe's ordered sources into one commit: tries each source in turn, costing one
+/// warning line per source that cannot be reached, checks the answer against the lock, and
+/// writes the lock on first resolution.
+/// </summary>
+public sealed class ReleaseResolver
+{
+    private readonly CacheLayout cache;
+    private readonly IBuildLog log;
+    private readonly TarballImporter tarballs;
+    private readonly DebianSourceFetcher debian;
+
+    public ReleaseResolver(CacheLayout cache, IBuildLog log, DebianSourceFetcher? debian = null)
+    {
+        this.cache = cache;
+        this.log = log;
+        tarballs = new TarballImporter(cache, log);
+        this.debian = debian ?? new DebianSourceFetcher(cache, log);
+    }
+
+    public static string KeyOf(SourceSpec source) => Hashing.Sha256OfText(source.Describe())[..12];
+
+    public ResolvedRelease Resolve(Recipe recipe, ResolveOptions options, CancellationToken cancellationToken)
+    {
+        var tag = recipe.Upstream.Tag;
+        var sources = options.UpstreamUrl is { } url
+            ? [new GitSourceSpec { Url = url, Location = "--upstream-url" }]
+            : recipe.Upstream.Sources;
+        var lockFile = LockFile.Read(recipe.LockPath, tag);
+        if (options.Locked && lockFile is null)
+        {
+            throw new UsageException(
+                $"--locked needs {recipe.LockPath} pinning tag {tag}; run ./build.sh --target=Lock first.");
+        }
+
+        var mirror = new GitMirror(cache.MirrorFor(recipe.Name));
+        var failures = new List<string>();
+        foreach (var source in sources)
+        {
+            var pinned = lockFile?.Find(source.Describe());
+            if (options.Locked && pinned is null)
+            {
+                log.Warning($"Skipping {source.Describe()}: {recipe.LockPath} does not pin it and --locked is set.");
+                failures.Add($"{source.Describe()}: not in the lock");
+                continue;
+            }
+
+            log.Information($"Trying {source.Describe()} for {tag}");
+            string commit;
+            bool fromCache;
+            try
+            {
+                (commit, fromCache) = Obtain(mirror, source, tag, pinned, options, cancellationToken);
+            }
+            catch (SourceUnavailableException exception)
+            {
+                log.Warning($"{source.Describe()} cannot serve {tag}: {exception.Message}; trying the next source.");
+                failures.Add($"{source.Describe()}: {exception.Message}");
+                continue;
+            }
+
+            if (pinned is not null && pinned.Commit != commit)
+            {
+                throw new BuildException(
+                    $"Tag {tag} from {source.Describe()} now points at {commit}, but {recipe.LockPath} pins "
+                    + $"{pinned.Commit}; the tag moved upstream: check why, and delete the lock to accept it.");
+            }
+
+            if (pinned is null)
+            {
+                lockFile ??= new LockFile(recipe.LockPath, tag);
+                lockFile.Set(new LockedSource(source.Describe(), commit, (source as TarballSourceSpec)?.Sha256
+                    ?? (source as DebianSourceSpec)?.Sha256));
+                lockFile.Write();
+                log.Information($"Locked {tag} from {source.Describe()} at {commit} in {recipe.LockPath}");
+            }
+
+            mirror.SetRef("served", tag, commit);
+            log.Information($"Release {tag} served by {source.Describe()}: {commit}{(fromCache ? " (from the cache)" : "")}");
+
+            return new ResolvedRelease(tag, commit, source.Describe(), mirror.Path, fromCache);
+        }
+
+        var why = options.Offline
+            ? $"--offline is set and the cache at {cache.Root} lacks tag {tag} for every source; run once without --offline"
+            : $"no source could serve tag {tag} ({string.Join("; ", failures)}); check the network or the recipe's sources";
+
+        throw new BuildException(why + ".");
+    }
+
+    private (string Commit, bool FromCache) Obtain(
+        GitMirror mirror,
+        SourceSpec source,
+        string tag,
+        LockedSource? pinned,
+        ResolveOptions options,
+        CancellationToken cancellationToken)
+    {
+        var key = KeyOf(source);
+        var cached = mirror.Resolve(key, tag);
+
+        // A pinned tarball's import cannot change, so its cached commit always stands; a git
+        // tag is taken from the cache only when the lock pins that very commit.
+        var cacheStands = options.Offline
+            || (!options.Refresh && (pinned?.Commit == cached || source is not GitSourceSpec));
+        if (cached is not null && cacheStands)
+        {
+            return (cached, true);
+        }
+
+        if (options.Offline)
+        {
+            throw new SourceUnavailableException($"--offline is set and the cache lacks {tag} for this source");
+        }
+
+        switch (source)
+        {
+            case GitSourceSpec git:
+                return (mirror.FetchTag(key, git.Url, tag, log, cancellationToken), false);
+
+            case TarballSourceSpec tarball:
+            {
+                var file = tarballs.Download(tarball.Url, tarball.Sha256, cancellationToken);
+
+                return (ImportTarball(mirror, key, file, tag, tarball.Sha256, cancellationToken), false);
+            }
+
+            case DebianSourceSpec package:
+            {
+                var file = tarballs.Cached(package.Describe(), package.Sha256)
+                    ?? tarballs.Adopt(
+                        debian.FetchOrigTarball(package.Package, package.Version, package.Suite, cancellationToken),
+                        package.Describe(),
+                        package.Sha256);
+
+                return (ImportTarball(mirror, key, file, tag, package.Sha256, cancellationToken), false);
+            }
+
+            default:
+                throw new InvalidOperationException($"Unknown source kind {source.GetType().Name}.");
+        }
+    }
+
+    private string ImportTarball(
+        GitMirror mirror,
+        string key,
+        string file,
+        string tag,
+        string sha256,
+        CancellationToken cancellationToken)
+    {
+        var commit = tarballs.Import(mirror, file, tag, sha256, cancellationToken);
+        mirror.SetRef(key, tag, commit);
+
+        return commit;
+    }
+}

@@ -1,0 +1,197 @@
+using SnapBuild.Common;
+
+namespace SnapBuild.Sources;
+
+/// <summary>
+/// Downloads a release tarball into the cache, checks its SHA-256 pin, and imports its content
+/// into the mirror as one commit, so later stages see a git commit whichever source served the
+/// release. The commit is deterministic: fixed identity, and the newest file time in the tarball
+/// as its date, so the same tarball always gives the same commit id.
+/// </summary>
+public sealed class TarballImporter
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(30) };
+
+    private readonly CacheLayout cache;
+    private readonly IBuildLog log;
+
+    public TarballImporter(CacheLayout cache, IBuildLog log)
+    {
+        this.cache = cache;
+        this.log = log;
+    }
+
+    /// <summary>The cached file for a pin, when a previous run downloaded it.</summary>
+    public string? Cached(string url, string sha256)
+    {
+        var path = CachePath(url, sha256);
+
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>Downloads (or copies a local/file URL) into the cache and checks the pin.</summary>
+    public string Download(string url, string sha256, CancellationToken cancellationToken)
+    {
+        var target = CachePath(url, sha256);
+        if (File.Exists(target))
+        {
+            return target;
+        }
+
+        Directory.CreateDirectory(cache.Downloads);
+        var partial = target + $".{Environment.ProcessId}.part";
+        try
+        {
+            var started = DateTime.UtcNow;
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                using var response = Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+                    .GetAwaiter().GetResult();
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new SourceUnavailableException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                }
+
+                using var body = response.Content.ReadAsStream(cancellationToken);
+                using var file = File.Create(partial);
+                body.CopyTo(file);
+            }
+            else
+            {
+                var local = uri is { IsFile: true } ? uri.LocalPath : url;
+                if (!File.Exists(local))
+                {
+                    throw new SourceUnavailableException($"{local} does not exist");
+                }
+
+                File.Copy(local, partial, overwrite: true);
+            }
+
+            var size = new FileInfo(partial).Length;
+            log.Information(
+                $"  downloaded {size / 1048576.0:F1} MiB in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+            Adopt(partial, url, sha256);
+
+            return target;
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new SourceUnavailableException($"downloading {url} failed: {exception.Message}", exception);
+        }
+        finally
+        {
+            if (File.Exists(partial))
+            {
+                File.Delete(partial);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks a downloaded file against its pin and moves it into the cache. A mismatch stops
+    /// the run: a tarball that differs from the pin is never used.
+    /// </summary>
+    public string Adopt(string file, string url, string sha256)
+    {
+        var actual = Hashing.Sha256OfFile(file);
+        if (actual != sha256)
+        {
+            throw new BuildException(
+                $"The tarball from {url} has sha256 {actual}, but the recipe pins {sha256}; "
+                + "check the source, or update the pin if the release was re-issued on purpose.");
+        }
+
+        var target = CachePath(url, sha256);
+        Directory.CreateDirectory(cache.Downloads);
+        File.Move(file, target, overwrite: true);
+
+        return target;
+    }
+
+    /// <summary>Imports the tarball's tree into the mirror and returns the commit id.</summary>
+    public string Import(GitMirror mirror, string tarball, string tag, string sha256, CancellationToken cancellationToken)
+    {
+        mirror.EnsureCreated();
+        var scratch = Path.Combine(cache.Root, "tmp", $"import-{Environment.ProcessId}");
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+
+        var tree = Path.Combine(scratch, "tree");
+        Directory.CreateDirectory(tree);
+        try
+        {
+            var started = DateTime.UtcNow;
+            ProcessRunner.RunChecked(
+                new ProcessSpec("tar", ["-xf", tarball, "-C", tree, "--no-same-owner"]),
+                cancellationToken);
+            var top = SingleTopDirectory(tree);
+            var epoch = NewestFileTime(top);
+            var environment = new Dictionary<string, string?>
+            {
+                ["GIT_DIR"] = mirror.Path,
+                ["GIT_INDEX_FILE"] = Path.Combine(scratch, "index"),
+                ["GIT_WORK_TREE"] = top,
+                ["GIT_AUTHOR_NAME"] = "snap-build tarball import",
+                ["GIT_AUTHOR_EMAIL"] = "import@snap-build.invalid",
+                ["GIT_COMMITTER_NAME"] = "snap-build tarball import",
+                ["GIT_COMMITTER_EMAIL"] = "import@snap-build.invalid",
+                ["GIT_AUTHOR_DATE"] = $"@{epoch} +0000",
+                ["GIT_COMMITTER_DATE"] = $"@{epoch} +0000",
+            };
+
+            Git(environment, cancellationToken, "-c", "core.autocrlf=false", "add", "--all", "--force", ".");
+            var treeId = Git(environment, cancellationToken, "write-tree");
+            var commit = Git(
+                environment,
+                cancellationToken,
+                "commit-tree",
+                treeId,
+                "-m",
+                $"Import {tag} from {Path.GetFileName(tarball)}\n\nsha256: {sha256}");
+            log.Information(
+                $"  imported {Path.GetFileName(tarball)} as {commit[..12]} in "
+                + $"{(DateTime.UtcNow - started).TotalSeconds:F1} s");
+
+            return commit;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private string CachePath(string url, string sha256)
+    {
+        var name = Path.GetFileName(new Uri(url, UriKind.RelativeOrAbsolute) is { IsAbsoluteUri: true } uri
+            ? uri.LocalPath
+            : url);
+
+        return Path.Combine(cache.Downloads, $"{sha256[..16]}-{name}");
+    }
+
+    private static string SingleTopDirectory(string tree)
+    {
+        var entries = Directory.GetFileSystemEntries(tree);
+
+        return entries.Length == 1 && Directory.Exists(entries[0]) ? entries[0] : tree;
+    }
+
+    private static long NewestFileTime(string tree)
+    {
+        var newest = Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories)
+            .Select(f => File.GetLastWriteTimeUtc(f))
+            .DefaultIfEmpty(DateTime.UnixEpoch)
+            .Max();
+
+        return new DateTimeOffset(newest).ToUnixTimeSeconds();
+    }
+
+    private static string Git(
+        IReadOnlyDictionary<string, string?> environment,
+        CancellationToken cancellationToken,
+        params string[] arguments) =>
+        ProcessRunner.RunChecked(new ProcessSpec("git", arguments) { Environment = environment }, cancellationToken)
+            .StandardOutput.Trim();
+}
