@@ -1,1 +1,13 @@
-Console.WriteLine("hello");
+using Cake.Frosting;
+using SnapBuild;
+using SnapBuild.Common;
+using SnapBuild.Settings;
+
+return new CakeHost()
+    .UseContext<BuildContext>()
+    .UseLifetime<BuildLifetime>()
+    .UseExitCode<BuildException>(1)
+    .UseExitCode<UsageException>(2)
+    .UseHelpSection("Build options (argument, then SNAPBUILD_<NAME>, then recipe, then default)",
+        BuildSettings.Options.Select(o => ($"--{o.Name}", o.Help)).ToList())
+    .Run(args);

@@ -1,0 +1,249 @@
+using SnapBuild.Common;
+using SnapBuild.Patches;
+using SnapBuild.Settings;
+using SnapBuild.Snapcraft;
+using SnapBuild.Sources;
+using SnapBuild.Stages;
+using SnapBuild.Toolchains;
+
+namespace SnapBuild.Pipeline;
+
+/// <summary>
+/// The stages the tasks run: Clone, Patch, Build, Snap, plus Lock and Clean. Each stage records
+/// what it produced and from which inputs, so a rerun skips what is finished and a changed input
+/// redoes only what depends on it. No Cake type appears here: tests drive it directly.
+/// </summary>
+public sealed class Pipeline
+{
+    private readonly BuildSettings settings;
+    private readonly IBuildLog log;
+    private readonly IProgressDisplay display;
+    private readonly CancellationToken cancellationToken;
+    private readonly StageStore stages;
+
+    public Pipeline(BuildSettings settings, IBuildLog log, IProgressDisplay display, CancellationToken cancellationToken)
+    {
+        this.settings = settings;
+        this.log = log;
+        this.display = display;
+        this.cancellationToken = cancellationToken;
+        Layout = new WorkLayout(settings.RecipeWorkDirectory);
+        stages = new StageStore(Layout.Stages, log);
+    }
+
+    public WorkLayout Layout { get; }
+
+    public CacheLayout Cache => new(settings.CacheDirectory.Value);
+
+    private Recipes.Recipe Recipe => settings.Recipe;
+
+    /// <summary>Resolves the release (cache, sources, lock) and checks it out in the worktree.</summary>
+    public ResolvedRelease Clone()
+    {
+        var release = Resolve(refresh: false);
+        var changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
+        stages.Write("clone", release.Commit, new Dictionary<string, string>
+        {
+            ["commit"] = release.Commit,
+            ["source"] = release.Source,
+            ["mirror"] = release.MirrorPath,
+        });
+        log.Information(changed
+            ? $"Clone: {Recipe.Upstream.Tag} at {release.Commit[..12]} checked out in {Layout.Source}"
+            : $"Clone: {Layout.Source} already has {Recipe.Upstream.Tag} ({release.Commit[..12]})");
+
+        return release;
+    }
+
+    /// <summary>Asks the sources again and writes the lock from what they answer.</summary>
+    public ResolvedRelease Lock() => Resolve(refresh: true);
+
+    /// <summary>Applies the series on the cloned release; does nothing when neither has changed.</summary>
+    public PatchOutcome Patch()
+    {
+        var commit = stages.Read("clone")?.Outputs["commit"]
+            ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
+        var series = SeriesFile.Read(Recipe.Patches.Series);
+        var inputs = Hashing.Combine(
+        [
+            new("upstream", commit),
+            new("series", series.Hash()),
+            new("allow-binary", Recipe.Patches.AllowBinary.ToString()),
+        ]);
+        var head = Head();
+        var record = stages.Current("patch", inputs, r => r.Outputs.GetValueOrDefault("head") == head);
+        if (record is not null)
+        {
+            log.Information($"Patch: nothing changed; {series.Entries.Count} patches already applied ({head![..12]})");
+
+            return new PatchOutcome(head, series.Entries.Count, 0, []);
+        }
+
+        var applier = new PatchApplier(log);
+        var outcome = applier.Apply(Layout.Source, commit, series, Recipe.Patches.AllowBinary, cancellationToken);
+        stages.Write("patch", inputs, new Dictionary<string, string> { ["head"] = outcome.Head });
+        var files = outcome.FilesRewritten < 0 ? string.Empty : $", {outcome.FilesRewritten} files rewritten";
+        log.Information($"Patch: {outcome.Applied} patches applied from {Path.GetFileName(series.Path)}{files} ({outcome.Head[..12]})");
+
+        return outcome;
+    }
+
+    /// <summary>Builds and stages every requested architecture this host can build.</summary>
+    public IReadOnlyDictionary<string, CMakeBuildOutcome?> Build()
+    {
+        var head = stages.Read("patch")?.Outputs.GetValueOrDefault("head")
+            ?? throw new BuildException($"The source in {Layout.Source} is not patched yet; run --target=Patch first.");
+        if (Head() != head)
+        {
+            throw new BuildException(
+                $"{Layout.Source} is not at the patched commit {head[..12]}; run --target=Patch to put it back.");
+        }
+
+        var results = new Dictionary<string, CMakeBuildOutcome?>();
+        foreach (var architecture in settings.Architectures.Value)
+        {
+            if (architecture != "amd64")
+            {
+                log.Warning(
+                    $"Build: skipping {architecture}; this build runs natively on amd64 only and has no cross toolchain "
+                    + "for it yet (pass --arch=amd64 to silence this).");
+                continue;
+            }
+
+            results[architecture] = BuildOne(architecture, head);
+        }
+
+        return results;
+    }
+
+    /// <summary>Writes the snapcraft part for the recipe and series.</summary>
+    public string Snap()
+    {
+        var commit = stages.Read("clone")?.Outputs["commit"]
+            ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
+        var series = SeriesFile.Read(Recipe.Patches.Series);
+        var projectRoot = Path.GetDirectoryName(Path.GetDirectoryName(Recipe.Path)!)!;
+        var gitUrl = settings.UpstreamUrl.Value
+            ?? Recipe.Upstream.Sources.OfType<Recipes.GitSourceSpec>().FirstOrDefault()?.Url
+            ?? throw new UsageException(
+                $"{Recipe.Path}: the snap part pulls with git, so the recipe needs a 'git' source or --upstream-url.");
+        var yaml = PartWriter.Write(new PartInputs(
+            Recipe,
+            gitUrl,
+            series.Entries.Select(e => new PartPatch(Path.GetRelativePath(series.Directory, e.Path), e.StripLevel)).ToList(),
+            Path.GetRelativePath(projectRoot, series.Directory).Replace('\\', '/')));
+        var target = Path.Combine(settings.ArtifactsDirectory.Value, "snapcraft", Recipe.Snap.Part + ".yaml");
+        var written = AtomicFile.WriteIfChanged(target, yaml);
+        stages.Write("snap", Hashing.Combine([new("commit", commit), new("series", series.Hash()), new("recipe", Recipe.Sha256)]),
+            new Dictionary<string, string> { ["part"] = target, ["sha256"] = Hashing.Sha256OfText(yaml) });
+        log.Information(written ? $"Snap: wrote {target}" : $"Snap: {target} is up to date");
+
+        return target;
+    }
+
+    /// <summary>Deletes this recipe's work directory (sources, builds, stages); the cache stays.</summary>
+    public void Clean()
+    {
+        if (!Directory.Exists(Layout.Root))
+        {
+            log.Information($"Clean: {Layout.Root} does not exist; nothing to do");
+
+            return;
+        }
+
+        // Move aside first, so an interrupted delete never leaves a half tree that looks complete.
+        var doomed = Layout.Root + $".deleting.{Environment.ProcessId}";
+        Directory.Move(Layout.Root, doomed);
+        Directory.Delete(doomed, recursive: true);
+        log.Information($"Clean: deleted {Layout.Root} (the cache in {Cache.Root} is kept)");
+    }
+
+    private CMakeBuildOutcome? BuildOne(string architecture, string head)
+    {
+        var toolchain = Toolchain.Native(architecture, log);
+        var options = Recipe.Build.OptionsFor(architecture);
+        var configureInputs = Hashing.Combine(
+            options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
+                .Append(new("prefix", Recipe.Build.Prefix))
+                .Append(new("toolchain", toolchain.Identity)));
+        var buildInputs = Hashing.Combine(
+        [
+            new("head", head),
+            new("configure", configureInputs),
+            new("targets", string.Join(' ', Recipe.Build.Targets)),
+            new("components", string.Join(' ', Recipe.Build.InstallComponents)),
+        ]);
+        var stageDirectory = Layout.StageFor(architecture);
+        var stageName = $"build-{architecture}";
+        if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
+        {
+            log.Information($"Build {architecture}: up to date in {stageDirectory}");
+
+            return null;
+        }
+
+        var configureName = $"configure-{architecture}";
+        var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
+        var plan = new CMakeBuildPlan
+        {
+            SourceDirectory = Layout.Source,
+            BuildDirectory = Layout.BuildFor(architecture),
+            StageDirectory = stageDirectory,
+            LogFile = Layout.LogFor(architecture),
+            Prefix = Recipe.Build.Prefix,
+            Options = options,
+            Targets = Recipe.Build.Targets,
+            InstallComponents = Recipe.Build.InstallComponents,
+            Jobs = settings.Jobs.Value ?? DefaultJobs(),
+            Interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
+        };
+        log.Information($"Build {architecture}: {plan.Jobs} jobs, full output in {plan.LogFile}");
+        var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);
+        stages.Write(configureName, configureInputs, new Dictionary<string, string> { ["build"] = plan.BuildDirectory });
+        stages.Write(stageName, buildInputs, new Dictionary<string, string>
+        {
+            ["stage"] = stageDirectory,
+            ["steps-run"] = outcome.StepsRun.ToString(),
+            ["files"] = outcome.FilesStaged.ToString(),
+        });
+        log.Information(
+            $"Build {architecture}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
+            + $"{outcome.FilesStaged} files staged in {stageDirectory}");
+
+        return outcome;
+    }
+
+    /// <summary>One job per core, but no more than one per 2 GiB of memory (C++ compiles are large).</summary>
+    public static int DefaultJobs()
+    {
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var byMemory = (int)Math.Max(1, memory / (2L << 30));
+
+        return Math.Max(1, Math.Min(Environment.ProcessorCount, byMemory));
+    }
+
+    private ResolvedRelease Resolve(bool refresh)
+    {
+        var resolver = new ReleaseResolver(Cache, log);
+
+        return resolver.Resolve(Recipe, new ResolveOptions
+        {
+            UpstreamUrl = settings.UpstreamUrl.Value,
+            Offline = settings.Offline.Value,
+            Locked = settings.Locked.Value,
+            Refresh = refresh,
+        }, cancellationToken);
+    }
+
+    private string? Head()
+    {
+        if (!Directory.Exists(Path.Combine(Layout.Source, ".git")))
+        {
+            return null;
+        }
+
+        using var repository = new LibGit2Sharp.Repository(Layout.Source);
+
+        return repository.Head.Tip?.Sha;
+    }
+}

@@ -1,0 +1,17 @@
+namespace SnapBuild.Pipeline;
+
+/// <summary>Where one recipe's work lives under the work directory.</summary>
+public sealed record WorkLayout(string Root)
+{
+    public string Source => Path.Combine(Root, "src");
+
+    public string Stages => Path.Combine(Root, "stages");
+
+    public string Logs => Path.Combine(Root, "logs");
+
+    public string BuildFor(string architecture) => Path.Combine(Root, "build", architecture);
+
+    public string StageFor(string architecture) => Path.Combine(Root, "stage", architecture);
+
+    public string LogFor(string architecture) => Path.Combine(Logs, $"build-{architecture}.log");
+}

@@ -1,0 +1,207 @@
+using SnapBuild.Common;
+
+namespace SnapBuild.Toolchains;
+
+/// <summary>Where one architecture's build happens and what it builds.</summary>
+public sealed record CMakeBuildPlan
+{
+    public required string SourceDirectory { get; init; }
+
+    public required string BuildDirectory { get; init; }
+
+    public required string StageDirectory { get; init; }
+
+    public required string LogFile { get; init; }
+
+    public required string Prefix { get; init; }
+
+    public required IReadOnlyList<KeyValuePair<string, string>> Options { get; init; }
+
+    public required IReadOnlyList<string> Targets { get; init; }
+
+    public required IReadOnlyList<string> InstallComponents { get; init; }
+
+    public required int Jobs { get; init; }
+
+    /// <summary>Whether to draw a live progress bar (a terminal) or print plain lines (CI, logs).</summary>
+    public bool Interactive { get; init; }
+
+    public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What a build did.</summary>
+public sealed record CMakeBuildOutcome(int StepsRun, int StepsTotal, TimeSpan Elapsed, int FilesStaged);
+
+/// <summary>
+/// Configures with CMake and Ninja, builds the recipe's targets, and installs into a staging
+/// directory. The build directory persists between runs, so Ninja rebuilds only what changed.
+/// Compiler output goes to a log file; the console gets progress from Ninja's own status.
+/// </summary>
+public sealed class CMakeBuild
+{
+    private readonly IBuildLog log;
+    private readonly IProgressDisplay display;
+
+    public CMakeBuild(IBuildLog log, IProgressDisplay display)
+    {
+        this.log = log;
+        this.display = display;
+    }
+
+    /// <summary>The CMake configure command line for a plan.</summary>
+    public static IReadOnlyList<string> ConfigureArguments(CMakeBuildPlan plan, Toolchain toolchain)
+    {
+        var arguments = new List<string>
+        {
+            "-S", plan.SourceDirectory,
+            "-B", plan.BuildDirectory,
+            "-G", "Ninja",
+            $"-DCMAKE_INSTALL_PREFIX={plan.Prefix}",
+            $"-DCMAKE_C_COMPILER={toolchain.CCompiler}",
+            $"-DCMAKE_CXX_COMPILER={toolchain.CxxCompiler}",
+        };
+        if (toolchain.Launcher is { } launcher)
+        {
+            arguments.Add($"-DCMAKE_C_COMPILER_LAUNCHER={launcher}");
+            arguments.Add($"-DCMAKE_CXX_COMPILER_LAUNCHER={launcher}");
+        }
+
+        arguments.AddRange(plan.Options
+            .Where(o => o.Key != "CMAKE_INSTALL_PREFIX")
+            .Select(o => $"-D{o.Key}={o.Value}"));
+
+        return arguments;
+    }
+
+    public CMakeBuildOutcome Run(CMakeBuildPlan plan, Toolchain toolchain, bool reconfigure, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(plan.BuildDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(plan.LogFile)!);
+        using var logFile = new StreamWriter(plan.LogFile, append: false) { AutoFlush = true };
+        var started = DateTime.UtcNow;
+
+        if (reconfigure || !File.Exists(Path.Combine(plan.BuildDirectory, "CMakeCache.txt")))
+        {
+            var configure = new ProcessSpec("cmake", ConfigureArguments(plan, toolchain));
+            log.Information($"  configuring {plan.Options.Count} options in {plan.BuildDirectory}");
+            RunLogged(configure, logFile, null, cancellationToken);
+        }
+
+        var progress = new NinjaProgress();
+        var ninja = new ProcessSpec("ninja", ["-C", plan.BuildDirectory, "-j", plan.Jobs.ToString(), .. plan.Targets])
+        {
+            Environment = new Dictionary<string, string?> { ["NINJA_STATUS"] = NinjaProgress.StatusFormat },
+        };
+        display.Start(plan.Interactive, plan.PlainInterval);
+        try
+        {
+            RunLogged(ninja, logFile, line =>
+            {
+                if (progress.Observe(line))
+                {
+                    display.Update(progress);
+                }
+            }, cancellationToken);
+        }
+        finally
+        {
+            display.Finish(progress);
+        }
+
+        var staged = Install(plan, logFile, cancellationToken);
+
+        return new CMakeBuildOutcome(progress.Finished, progress.Total, DateTime.UtcNow - started, staged);
+    }
+
+    /// <summary>
+    /// Installs into a fresh directory beside the stage and swaps it in, so the stage is either
+    /// the previous complete install or the new complete one.
+    /// </summary>
+    private int Install(CMakeBuildPlan plan, StreamWriter logFile, CancellationToken cancellationToken)
+    {
+        var fresh = plan.StageDirectory + ".new";
+        var old = plan.StageDirectory + ".old";
+        foreach (var leftover in new[] { fresh, old })
+        {
+            if (Directory.Exists(leftover))
+            {
+                Directory.Delete(leftover, recursive: true);
+            }
+        }
+
+        Directory.CreateDirectory(fresh);
+        var components = plan.InstallComponents.Count == 0 ? [null] : plan.InstallComponents.Cast<string?>();
+        foreach (var component in components)
+        {
+            var arguments = new List<string> { "--install", plan.BuildDirectory };
+            if (component is not null)
+            {
+                arguments.AddRange(["--component", component]);
+            }
+
+            RunLogged(
+                new ProcessSpec("cmake", arguments) { Environment = new Dictionary<string, string?> { ["DESTDIR"] = fresh } },
+                logFile,
+                null,
+                cancellationToken);
+        }
+
+        if (Directory.Exists(plan.StageDirectory))
+        {
+            Directory.Move(plan.StageDirectory, old);
+        }
+
+        Directory.Move(fresh, plan.StageDirectory);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+
+        return Directory.EnumerateFiles(plan.StageDirectory, "*", SearchOption.AllDirectories).Count();
+    }
+
+    private void RunLogged(ProcessSpec spec, StreamWriter logFile, Action<string>? onLine, CancellationToken cancellationToken)
+    {
+        log.Verbose($"  $ {spec.CommandLine}");
+        logFile.WriteLine($"$ {spec.CommandLine}");
+        var gate = new Lock();
+        var result = ProcessRunner.Run(
+            spec with
+            {
+                OnLine = line =>
+                {
+                    lock (gate)
+                    {
+                        logFile.WriteLine(line);
+                    }
+
+                    onLine?.Invoke(line);
+                },
+            },
+            cancellationToken);
+        if (result.ExitCode == 0)
+        {
+            return;
+        }
+
+        var failed = FailedCommand(result.StandardOutput + "\n" + result.StandardError);
+        throw new BuildException(
+            $"`{spec.CommandLine}` failed with exit code {result.ExitCode}; the full output is in {LogName(logFile)}"
+            + (failed.Length > 0 ? $":\n{failed}" : $":\n{result.CombinedTail(30)}"));
+    }
+
+    private static string LogName(StreamWriter writer) => (writer.BaseStream as FileStream)?.Name ?? "the build log";
+
+    /// <summary>Ninja's "FAILED:" block: the failing edge, its command and the end of its output.</summary>
+    private static string FailedCommand(string output)
+    {
+        var lines = output.Split('\n');
+        var start = Array.FindIndex(lines, l => l.StartsWith("FAILED: ", StringComparison.Ordinal));
+        if (start < 0)
+        {
+            return string.Empty;
+        }
+
+        return string.Join('\n', lines.Skip(start).Take(40)).TrimEnd();
+    }
+}
