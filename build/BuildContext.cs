@@ -18,7 +18,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     private readonly CancellationTokenSource cancellation = new();
     private readonly List<PosixSignalRegistration> signals = [];
     private BuildSettings? settings;
-    private Pipeline.Pipeline? pipeline;
+    private Pipeline.BuildPipeline? pipeline;
 
     public BuildContext(ICakeContext context)
         : base(context)
@@ -38,7 +38,7 @@ public sealed class BuildContext : FrostingContext, IDisposable
     public BuildSettings Settings =>
         settings ?? throw new InvalidOperationException("The settings are resolved in the lifetime's setup.");
 
-    public Pipeline.Pipeline Pipeline => pipeline ??= new Pipeline.Pipeline(
+    public Pipeline.BuildPipeline Pipeline => pipeline ??= new Pipeline.BuildPipeline(
         Settings, BuildLog, new ConsoleProgressDisplay(BuildLog), CancellationToken);
 
     internal WorkDirectoryLock? WorkLock { get; set; }

@@ -186,7 +186,7 @@ public sealed class BuildSettings
             ("artifacts-dir", ArtifactsDirectory.Value, ArtifactsDirectory.Origin),
             ("offline", Offline.Value ? "yes" : "no", Offline.Origin),
             ("locked", Locked.Value ? "yes" : "no", Locked.Origin),
-            ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.Pipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
+            ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
         };
         var nameWidth = rows.Max(r => r.Name.Length);

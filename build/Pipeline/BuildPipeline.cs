@@ -13,7 +13,7 @@ namespace SnapBuild.Pipeline;
 /// what it produced and from which inputs, so a rerun skips what is finished and a changed input
 /// redoes only what depends on it. No Cake type appears here: tests drive it directly.
 /// </summary>
-public sealed class Pipeline
+public sealed class BuildPipeline
 {
     private readonly BuildSettings settings;
     private readonly IBuildLog log;
@@ -21,7 +21,7 @@ public sealed class Pipeline
     private readonly CancellationToken cancellationToken;
     private readonly StageStore stages;
 
-    public Pipeline(BuildSettings settings, IBuildLog log, IProgressDisplay display, CancellationToken cancellationToken)
+    public BuildPipeline(BuildSettings settings, IBuildLog log, IProgressDisplay display, CancellationToken cancellationToken)
     {
         this.settings = settings;
         this.log = log;

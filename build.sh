@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the build host: ./build.sh --target=Snap [options]. See README.md.
+# The host is rebuilt only when its sources changed; otherwise the built program runs directly,
+# so a run with nothing to do costs no `dotnet run` or MSBuild start-up.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+host="$root/.host"
+program="$host/bin/Build"
+stamp="$host/sources.sha256"
+
+# Every file that goes into the host: its sources, project files and SDK pin.
+sources_digest() {
+    (
+        cd "$root"
+        find build -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
+            -not -path 'build/bin/*' -not -path 'build/obj/*' -printf '%p %s %T@\n'
+        find . -maxdepth 1 -type f \( -name 'Directory.*.props' -o -name 'global.json' -o -name '.editorconfig' \) \
+            -printf '%p %s %T@\n'
+    ) | LC_ALL=C sort | sha256sum | cut -d' ' -f1
+}
+
+digest="$(sources_digest)"
+if [[ ! -x "$program" || ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
+    if ! command -v dotnet >/dev/null 2>&1; then
+        echo "Error: the .NET SDK is not installed; install the SDK named in global.json (dotnet-sdk-10.0)." >&2
+        exit 2
+    fi
+    echo "Building the build host (its sources changed)..." >&2
+    dotnet build "$root/build/Build.csproj" -c Release -o "$host/bin" --nologo -v quiet \
+        -p:UseSharedCompilation=false >"$host.log" 2>&1 || {
+        mkdir -p "$host"
+        cat "$host.log" >&2
+        echo "Error: building the host failed; the output is above and in $host.log." >&2
+        exit 1
+    }
+    mkdir -p "$host"
+    printf '%s\n' "$digest" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp"
+fi
+
+cd "$root"
+exec "$program" "$@"
