@@ -74,7 +74,7 @@ public sealed partial class PatchApplier
     {
         var patches = Vet(series, worktree, allowBinary);
         var git = new Git(worktree, cancellationToken);
-        var dirty = git.Run("status", "--porcelain", "--untracked-files=no").Trim();
+        var dirty = git.Run("status", "--porcelain", "--untracked-files=no").TrimEnd();
         if (dirty.Length > 0)
         {
             var files = dirty.Split('\n').Take(5).Select(l => l.Length > 3 ? l[3..] : l);

@@ -66,65 +66,75 @@ public sealed class GitMirror
     }
 
     /// <summary>
-    /// Fetches one tag from a git remote into the source's namespace. Shallow (depth 1) where
-    /// the transport allows it: libgit2 honours depth only over smart HTTP.
+    /// Fetches one tag from a git remote into the source's namespace, at depth 1. libgit2's fetch
+    /// ignores a depth, so this one step runs the git command line, which fetches shallow over
+    /// every transport that can (smart HTTP, ssh, a local path); a remote that cannot (dumb HTTP)
+    /// gets a full fetch, and the log says so.
     /// </summary>
     /// <returns>The commit the tag points at.</returns>
     public string FetchTag(string sourceKey, string url, string tag, IBuildLog log, CancellationToken cancellationToken)
     {
         EnsureCreated();
-        using var repository = new Repository(Path);
-        var remoteName = "source-" + sourceKey;
-        if (repository.Network.Remotes[remoteName] is { } existing && existing.Url != url)
-        {
-            repository.Network.Remotes.Update(remoteName, r => r.Url = url);
-        }
-        else if (repository.Network.Remotes[remoteName] is null)
-        {
-            repository.Network.Remotes.Add(remoteName, url, "+refs/tags/*:refs/snap-build/unused/*");
-        }
-
-        var shallow = url.StartsWith("http://", StringComparison.Ordinal)
-            || url.StartsWith("https://", StringComparison.Ordinal);
-        if (!shallow)
-        {
-            log.Information($"  {url} is not a smart HTTP remote, so the fetch is not shallow (full history).");
-        }
-
-        var lastReport = DateTime.MinValue;
-        var options = new FetchOptions
-        {
-            TagFetchMode = TagFetchMode.None,
-            Depth = shallow ? 1 : 0,
-            OnTransferProgress = progress =>
-            {
-                if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(5) && progress.TotalObjects > 0)
-                {
-                    lastReport = DateTime.UtcNow;
-                    log.Information(
-                        $"  fetching: {progress.ReceivedObjects}/{progress.TotalObjects} objects, "
-                        + $"{progress.ReceivedBytes / 1048576.0:F1} MiB");
-                }
-
-                return !cancellationToken.IsCancellationRequested;
-            },
-        };
         var refspec = $"+refs/tags/{tag}:{RefFor(sourceKey, tag)}";
-        try
+        var started = DateTime.UtcNow;
+        var result = Fetch(url, refspec, shallow: true, log, cancellationToken);
+        if (result.ExitCode != 0 && result.StandardError.Contains("shallow", StringComparison.OrdinalIgnoreCase))
         {
-            Commands.Fetch(repository, remoteName, [refspec], options, $"snap-build: fetch {tag}");
+            log.Information($"  {url} cannot serve a shallow fetch, so the full history of {tag} is fetched.");
+            result = Fetch(url, refspec, shallow: false, log, cancellationToken);
         }
-        catch (LibGit2SharpException exception)
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.ExitCode != 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new SourceUnavailableException($"fetching tag {tag} from {url} failed: {exception.Message}", exception);
+            var why = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Trim())
+                .LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
+                ?? $"git fetch exited with {result.ExitCode}";
+
+            throw new SourceUnavailableException($"fetching tag {tag} from {url} failed: {why}");
         }
 
         var commit = Resolve(sourceKey, tag)
             ?? throw new SourceUnavailableException($"{url} has no tag {tag}");
-        log.Verbose($"  mirror {Path}: {tag} is {commit} (shallow: {repository.Info.IsShallow})");
+        var shallowNow = File.Exists(System.IO.Path.Combine(Path, "shallow"));
+        log.Information(
+            $"  fetched {tag} ({commit[..12]}) in {(DateTime.UtcNow - started).TotalSeconds:F1} s"
+            + (shallowNow ? ", shallow (depth 1)" : ", full history"));
 
         return commit;
+    }
+
+    private ProcessResult Fetch(string url, string refspec, bool shallow, IBuildLog log, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string> { "--git-dir", Path, "fetch", "--no-tags", "--progress" };
+        if (shallow)
+        {
+            arguments.Add("--depth=1");
+        }
+
+        arguments.AddRange(["--", url, refspec]);
+        var lastReport = DateTime.UtcNow;
+        var spec = new ProcessSpec("git", arguments)
+        {
+            Environment = new Dictionary<string, string?>
+            {
+                ["GIT_TERMINAL_PROMPT"] = "0",
+                ["GIT_CONFIG_NOSYSTEM"] = "1",
+                ["LC_ALL"] = "C",
+            },
+            OnLine = line =>
+            {
+                if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(5) && line.Contains("objects:", StringComparison.Ordinal))
+                {
+                    lastReport = DateTime.UtcNow;
+                    log.Information("  fetching: " + line.Split('\r').Last().Trim());
+                }
+            },
+        };
+        log.Verbose($"  $ {spec.CommandLine}");
+
+        return ProcessRunner.Run(spec, cancellationToken);
     }
 
     /// <summary>Points the source's ref (and the plain tag) at a commit produced locally.</summary>
