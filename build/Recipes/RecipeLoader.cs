@@ -25,7 +25,8 @@ public static partial class RecipeLoader
         }
 
         var text = File.ReadAllText(full);
-        var display = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+        var relative = System.IO.Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+        var display = relative.StartsWith("..", StringComparison.Ordinal) ? full : relative;
         var root = YamlMapping.Load(display, text);
 
         var name = root.RequiredString("name");
@@ -61,6 +62,10 @@ public static partial class RecipeLoader
     private static UpstreamSpec ReadUpstream(YamlMapping upstream)
     {
         var tag = upstream.RequiredString("tag");
+        var github = upstream.OptionalString("github");
+        var track = upstream.OptionalString("track");
+        upstream.Allow("sources");
+        upstream.RejectUnknownKeys();
         var sources = upstream.MappingList("sources").Select(ReadSource).ToList();
         if (sources.Count == 0)
         {
@@ -72,10 +77,9 @@ public static partial class RecipeLoader
         {
             Tag = tag,
             Sources = sources,
-            GitHub = upstream.OptionalString("github"),
-            Track = upstream.OptionalString("track"),
+            GitHub = github,
+            Track = track,
         };
-        upstream.RejectUnknownKeys();
 
         return spec;
     }
@@ -119,7 +123,7 @@ public static partial class RecipeLoader
         if (!Sha256Pattern().IsMatch(value))
         {
             throw YamlMapping.Error(source.File, source.NodeOf("sha256"),
-                $"'{source.Context}.sha256' must be 64 lower-case hex digits, not '{value}'");
+                $"'{source.Qualified("sha256")}' must be 64 lower-case hex digits, not '{value}'");
         }
 
         return value;

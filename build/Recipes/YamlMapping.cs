@@ -28,6 +28,9 @@ internal sealed class YamlMapping
 
     public string Here => Position(File, node);
 
+    /// <summary>The dotted name of a key below this mapping, as messages show it.</summary>
+    public string Qualified(string key) => Context == "recipe" ? key : $"{Context}.{key}";
+
     public IEnumerable<string> Keys => node.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "");
 
     public static UsageException Error(string file, YamlNode at, string problem) =>
@@ -49,7 +52,7 @@ internal sealed class YamlMapping
 
         if (value is not YamlScalarNode scalar || scalar.Value is null || scalar.Value.Length == 0)
         {
-            throw Error(File, value, $"'{Context}.{key}' must be a non-empty text value");
+            throw Error(File, value, $"'{Qualified(key)}' must be a non-empty text value");
         }
 
         return scalar.Value;
@@ -67,7 +70,7 @@ internal sealed class YamlMapping
         {
             "true" or "yes" or "on" => true,
             "false" or "no" or "off" => false,
-            _ => throw Error(File, Find(key)!, $"'{Context}.{key}' must be true or false, not '{value}'"),
+            _ => throw Error(File, Find(key)!, $"'{Qualified(key)}' must be true or false, not '{value}'"),
         };
     }
 
@@ -81,13 +84,13 @@ internal sealed class YamlMapping
 
         if (value is not YamlSequenceNode sequence)
         {
-            throw Error(File, value, $"'{Context}.{key}' must be a list");
+            throw Error(File, value, $"'{Qualified(key)}' must be a list");
         }
 
         return sequence.Children
             .Select(item => item is YamlScalarNode { Value: { Length: > 0 } text }
                 ? text
-                : throw Error(File, item, $"each item of '{Context}.{key}' must be a text value"))
+                : throw Error(File, item, $"each item of '{Qualified(key)}' must be a text value"))
             .ToList();
     }
 
@@ -101,11 +104,11 @@ internal sealed class YamlMapping
 
         if (value is not YamlSequenceNode sequence)
         {
-            throw Error(File, value, $"'{Context}.{key}' must be a list");
+            throw Error(File, value, $"'{Qualified(key)}' must be a list");
         }
 
         return sequence.Children
-            .Select((item, i) => new YamlMapping(File, $"{Context}.{key}[{i}]", item))
+            .Select((item, i) => new YamlMapping(File, $"{Qualified(key)}[{i}]", item))
             .ToList();
     }
 
@@ -113,7 +116,7 @@ internal sealed class YamlMapping
     {
         var value = Find(key);
 
-        return value is null ? null : new YamlMapping(File, $"{Context}.{key}", value);
+        return value is null ? null : new YamlMapping(File, Qualified(key), value);
     }
 
     public YamlMapping RequiredMapping(string key) =>
@@ -130,7 +133,7 @@ internal sealed class YamlMapping
             known.Add(name);
             if (value is not YamlScalarNode scalar)
             {
-                throw Error(File, value, $"'{Context}.{name}' must be a text value");
+                throw Error(File, value, $"'{Qualified(name)}' must be a text value");
             }
 
             pairs.Add(new(name, scalar.Value ?? string.Empty));
