@@ -120,6 +120,39 @@ public class PipelineTests
     }
 
     [Test]
+    public void Should_print_the_failing_command_and_its_output_and_keep_the_full_log()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        File.WriteAllText(Path.Combine(project.PatchesDirectory, "0003-break-helper5.patch"), """
+            Description: Break the build on purpose
+            Origin: vendor
+            ---
+            --- a/src/helper5.cpp
+            +++ b/src/helper5.cpp
+            @@ -1 +1 @@
+            -int helper5() { return 5; }
+            +int helper5() { return undeclared_thing; }
+
+            """);
+        File.AppendAllText(Path.Combine(project.PatchesDirectory, "series"), "0003-break-helper5.patch\n");
+        var pipeline = project.Pipeline();
+        pipeline.Clone();
+        pipeline.Patch();
+
+        var error = Assert.Throws<BuildException>(() => pipeline.Build());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.StartWith("`ninja -C").And.Contain("failed with exit code 1"));
+            Assert.That(error.Message, Does.Contain($"the full output is in {pipeline.Layout.LogFor("amd64")}"));
+            Assert.That(error.Message, Does.Contain("FAILED: ").And.Contain("helper5.cpp").And.Contain("undeclared_thing"));
+            Assert.That(File.ReadAllText(pipeline.Layout.LogFor("amd64")), Does.Contain("error:"));
+            Assert.That(Directory.Exists(pipeline.Layout.StageFor("amd64")), Is.False, "no stage is left as if complete");
+        });
+    }
+
+    [Test]
     public void Should_refuse_to_patch_before_anything_is_cloned()
     {
         using var upstream = new TestUpstream();
