@@ -58,6 +58,11 @@ public sealed class ReleaseResolver
         }
 
         var mirror = new GitMirror(cache.MirrorFor(recipe.Name));
+        if (!options.Refresh && FromLockedCache(mirror, sources, lockFile, tag) is { } cached)
+        {
+            return cached;
+        }
+
         var failures = new List<string>();
         foreach (var source in sources)
         {
@@ -110,6 +115,28 @@ public sealed class ReleaseResolver
             : $"no source could serve tag {tag} ({string.Join("; ", failures)}); check the network or the recipe's sources";
 
         throw new BuildException(why + ".");
+    }
+
+    /// <summary>
+    /// The release from the cache when the lock pins a source whose cached commit is the pinned
+    /// one: no source is asked, not even those before it, so a run with a warm cache never waits
+    /// on an unreachable remote.
+    /// </summary>
+    private ResolvedRelease? FromLockedCache(GitMirror mirror, IReadOnlyList<SourceSpec> sources, LockFile? lockFile, string tag)
+    {
+        foreach (var source in sources)
+        {
+            var pinned = lockFile?.Find(source.Describe());
+            if (pinned is not null && mirror.Resolve(KeyOf(source), tag) == pinned.Commit)
+            {
+                mirror.SetRef("served", tag, pinned.Commit);
+                log.Information($"Release {tag}: {pinned.Commit} from the cache, as {Path.GetFileName(lockFile!.Path)} pins it for {source.Describe()}");
+
+                return new ResolvedRelease(tag, pinned.Commit, source.Describe(), mirror.Path, FromCache: true);
+            }
+        }
+
+        return null;
     }
 
     private (string Commit, bool FromCache) Obtain(

@@ -66,6 +66,23 @@ public class ReleaseResolverTests
     }
 
     [Test]
+    public void Should_not_ask_an_unreachable_source_again_once_the_cache_holds_the_pinned_release()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - git: {upstream.Url}\n");
+        project.Pipeline().Clone();
+
+        var again = project.Pipeline().Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(again.FromCache, Is.True);
+            Assert.That(project.Log.Lines, Has.None.Contains("warning:"));
+            Assert.That(project.Log.Lines, Has.Some.Contains("from the cache, as demo.lock pins it"));
+        });
+    }
+
+    [Test]
     public void Should_fetch_only_the_tagged_commit_over_smart_http_and_from_a_path()
     {
         using var upstream = new TestUpstream();
