@@ -45,6 +45,12 @@ public sealed record UpstreamSpec
 
     /// <summary>Glob over tag names for the tracked release line, e.g. <c>mysql-9.7.*</c>.</summary>
     public string? Track { get; init; }
+
+    /// <summary>Full path of the ASCII-armored public key that signs release tarballs; optional.</summary>
+    public string? SigningKey { get; init; }
+
+    /// <summary>The fingerprint a tarball's good signature must come from (40 hex digits).</summary>
+    public string? SigningFingerprint { get; init; }
 }
 
 /// <summary>One way to obtain the release; tried in order until one answers.</summary>
@@ -71,6 +77,11 @@ public sealed record TarballSourceSpec : SourceSpec
     public required string Url { get; init; }
 
     public required string Sha256 { get; init; }
+
+    /// <summary>The detached signature's URL; by default the tarball's URL with <c>.asc</c> appended.</summary>
+    public string? Signature { get; init; }
+
+    public string SignatureUrl => Signature ?? Url + ".asc";
 
     public override string Describe() => $"tarball {Url}";
 }

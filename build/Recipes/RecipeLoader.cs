@@ -38,7 +38,7 @@ public static partial class RecipeLoader
 
         var recipeDirectory = System.IO.Path.GetDirectoryName(full)!;
         var projectRoot = System.IO.Path.GetDirectoryName(recipeDirectory)!;
-        var upstream = ReadUpstream(root.RequiredMapping("upstream"));
+        var upstream = ReadUpstream(root.RequiredMapping("upstream"), projectRoot);
         var patches = ReadPatches(root.OptionalMapping("patches"), projectRoot, name);
         var architectures = ReadArchitectures(root);
         var build = ReadBuild(root.OptionalMapping("build"));
@@ -59,11 +59,32 @@ public static partial class RecipeLoader
         };
     }
 
-    private static UpstreamSpec ReadUpstream(YamlMapping upstream)
+    private static UpstreamSpec ReadUpstream(YamlMapping upstream, string projectRoot)
     {
         var tag = upstream.RequiredString("tag");
         var github = upstream.OptionalString("github");
         var track = upstream.OptionalString("track");
+        var key = upstream.OptionalString("signing-key");
+        var fingerprint = upstream.OptionalString("signing-fingerprint");
+        if ((key is null) != (fingerprint is null))
+        {
+            throw YamlMapping.Error(upstream.File, upstream.NodeOf(key is null ? "signing-fingerprint" : "signing-key"),
+                "'upstream.signing-key' and 'upstream.signing-fingerprint' go together; give both or neither");
+        }
+
+        if (fingerprint is not null && !FingerprintPattern().IsMatch(Sources.SignatureVerifier.Normalise(fingerprint)))
+        {
+            throw YamlMapping.Error(upstream.File, upstream.NodeOf("signing-fingerprint"),
+                $"'upstream.signing-fingerprint' must be the key's 40 hex digits, not '{fingerprint}'");
+        }
+
+        var keyPath = key is null ? null : System.IO.Path.GetFullPath(System.IO.Path.Combine(projectRoot, key));
+        if (keyPath is not null && !File.Exists(keyPath))
+        {
+            throw YamlMapping.Error(upstream.File, upstream.NodeOf("signing-key"),
+                $"the signing key {key} does not exist (paths are relative to {projectRoot})");
+        }
+
         upstream.Allow("sources");
         upstream.RejectUnknownKeys();
         var sources = upstream.MappingList("sources").Select(ReadSource).ToList();
@@ -79,6 +100,8 @@ public static partial class RecipeLoader
             Sources = sources,
             GitHub = github,
             Track = track,
+            SigningKey = keyPath,
+            SigningFingerprint = fingerprint is null ? null : Sources.SignatureVerifier.Normalise(fingerprint),
         };
 
         return spec;
@@ -101,6 +124,7 @@ public static partial class RecipeLoader
             {
                 Url = source.RequiredString("tarball"),
                 Sha256 = ReadSha256(source),
+                Signature = source.OptionalString("signature"),
                 Location = source.Here,
             },
             _ => new DebianSourceSpec
@@ -212,6 +236,9 @@ public static partial class RecipeLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[0-9A-F]{40}$")]
+    private static partial Regex FingerprintPattern();
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();

@@ -79,7 +79,7 @@ public sealed class ReleaseResolver
             bool fromCache;
             try
             {
-                (commit, fromCache) = Obtain(mirror, source, tag, pinned, options, cancellationToken);
+                (commit, fromCache) = Obtain(recipe, mirror, source, pinned, options, cancellationToken);
             }
             catch (SourceUnavailableException exception)
             {
@@ -140,13 +140,14 @@ public sealed class ReleaseResolver
     }
 
     private (string Commit, bool FromCache) Obtain(
+        Recipe recipe,
         GitMirror mirror,
         SourceSpec source,
-        string tag,
         LockedSource? pinned,
         ResolveOptions options,
         CancellationToken cancellationToken)
     {
+        var tag = recipe.Upstream.Tag;
         var key = KeyOf(source);
         var cached = mirror.Resolve(key, tag);
 
@@ -172,6 +173,11 @@ public sealed class ReleaseResolver
             case TarballSourceSpec tarball:
             {
                 var file = tarballs.Download(tarball.Url, tarball.Sha256, cancellationToken);
+                if (recipe.Upstream.SigningKey is not null)
+                {
+                    var signature = tarballs.DownloadSignature(tarball.SignatureUrl, file, cancellationToken);
+                    VerifySignature(recipe, file, signature, source, cancellationToken);
+                }
 
                 return (ImportTarball(mirror, key, file, tag, tarball.Sha256, cancellationToken), false);
             }
@@ -183,6 +189,10 @@ public sealed class ReleaseResolver
                         debian.FetchOrigTarball(package.Package, package.Version, package.Suite, cancellationToken),
                         package.Describe(),
                         package.Sha256);
+                if (recipe.Upstream.SigningKey is not null)
+                {
+                    VerifySignature(recipe, file, file + ".asc", source, cancellationToken);
+                }
 
                 return (ImportTarball(mirror, key, file, tag, package.Sha256, cancellationToken), false);
             }
@@ -190,6 +200,14 @@ public sealed class ReleaseResolver
             default:
                 throw new InvalidOperationException($"Unknown source kind {source.GetType().Name}.");
         }
+    }
+
+    private void VerifySignature(Recipe recipe, string file, string signature, SourceSpec source, CancellationToken cancellationToken)
+    {
+        var verifier = new SignatureVerifier(
+            recipe.Upstream.SigningKey!, recipe.Upstream.SigningFingerprint!, Path.Combine(cache.Root, "tmp"));
+        verifier.Verify(file, File.Exists(signature) ? signature : null, $"the tarball from {source.Describe()}", cancellationToken);
+        log.Information($"  good signature by {recipe.Upstream.SigningFingerprint} on the tarball from {source.Describe()}");
     }
 
     private string ImportTarball(

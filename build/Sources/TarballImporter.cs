@@ -43,6 +43,64 @@ public sealed class TarballImporter
         try
         {
             var started = DateTime.UtcNow;
+            Fetch(url, partial, cancellationToken);
+            var size = new FileInfo(partial).Length;
+            log.Information(
+                $"  downloaded {size / 1048576.0:F1} MiB in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+            Adopt(partial, url, sha256);
+
+            return target;
+        }
+        finally
+        {
+            if (File.Exists(partial))
+            {
+                File.Delete(partial);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fetches the detached signature of a cached tarball to <c>&lt;tarball&gt;.asc</c>; a
+    /// signature that cannot be fetched stops the run, since the tarball may not be used without it.
+    /// </summary>
+    public string DownloadSignature(string url, string tarball, CancellationToken cancellationToken)
+    {
+        var target = tarball + ".asc";
+        if (File.Exists(target))
+        {
+            return target;
+        }
+
+        var partial = target + $".{Environment.ProcessId}.part";
+        try
+        {
+            Fetch(url, partial, cancellationToken);
+            File.Move(partial, target, overwrite: true);
+            log.Verbose($"  fetched the signature {url}");
+
+            return target;
+        }
+        catch (SourceUnavailableException exception)
+        {
+            throw new BuildException(
+                $"The signature {url} could not be fetched ({exception.Message}); a tarball is not used without it.",
+                exception);
+        }
+        finally
+        {
+            if (File.Exists(partial))
+            {
+                File.Delete(partial);
+            }
+        }
+    }
+
+    /// <summary>Copies an http(s) URL, a file URL or a local path to <paramref name="destination"/>.</summary>
+    private static void Fetch(string url, string destination, CancellationToken cancellationToken)
+    {
+        try
+        {
             if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
             {
                 using var response = Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
@@ -53,37 +111,23 @@ public sealed class TarballImporter
                 }
 
                 using var body = response.Content.ReadAsStream(cancellationToken);
-                using var file = File.Create(partial);
+                using var file = File.Create(destination);
                 body.CopyTo(file);
+
+                return;
             }
-            else
+
+            var local = uri is { IsFile: true } ? uri.LocalPath : url;
+            if (!File.Exists(local))
             {
-                var local = uri is { IsFile: true } ? uri.LocalPath : url;
-                if (!File.Exists(local))
-                {
-                    throw new SourceUnavailableException($"{local} does not exist");
-                }
-
-                File.Copy(local, partial, overwrite: true);
+                throw new SourceUnavailableException($"{local} does not exist");
             }
 
-            var size = new FileInfo(partial).Length;
-            log.Information(
-                $"  downloaded {size / 1048576.0:F1} MiB in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
-            Adopt(partial, url, sha256);
-
-            return target;
+            File.Copy(local, destination, overwrite: true);
         }
         catch (HttpRequestException exception)
         {
             throw new SourceUnavailableException($"downloading {url} failed: {exception.Message}", exception);
-        }
-        finally
-        {
-            if (File.Exists(partial))
-            {
-                File.Delete(partial);
-            }
         }
     }
 
@@ -104,6 +148,10 @@ public sealed class TarballImporter
         var target = CachePath(url, sha256);
         Directory.CreateDirectory(cache.Downloads);
         File.Move(file, target, overwrite: true);
+        if (File.Exists(file + ".asc"))
+        {
+            File.Move(file + ".asc", target + ".asc", overwrite: true);
+        }
 
         return target;
     }
