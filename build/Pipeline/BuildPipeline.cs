@@ -160,6 +160,7 @@ public sealed class BuildPipeline
 
     private CMakeBuildOutcome? BuildOne(string architecture, string head)
     {
+        new Prerequisites(log).Ensure($"the {architecture} build", Recipe.Build.PackagesFor(architecture), cancellationToken);
         var toolchain = Toolchain.Native(architecture, log);
         var options = Recipe.Build.OptionsFor(architecture);
         var configureInputs = Hashing.Combine(

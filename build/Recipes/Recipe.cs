@@ -134,6 +134,17 @@ public sealed record BuildSpec
 
     public required string Prefix { get; init; }
 
+    /// <summary>Debian packages the build needs on the build machine, for every architecture.</summary>
+    public IReadOnlyList<string> Packages { get; init; } = [];
+
+    /// <summary>Extra Debian packages per architecture (for a foreign one, named with <c>:arch</c>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ArchPackages { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Every Debian package one architecture's build needs.</summary>
+    public IReadOnlyList<string> PackagesFor(string architecture) =>
+        [.. Packages, .. ArchPackages.GetValueOrDefault(architecture) ?? []];
+
     /// <summary>The options for one architecture: common ones, then that architecture's.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> OptionsFor(string architecture)
     {

@@ -206,8 +206,22 @@ public static partial class RecipeLoader
             }
         }
 
+        var archPackages = new Dictionary<string, IReadOnlyList<string>>();
+        var perArchPackages = build?.OptionalMapping("arch-packages");
+        if (perArchPackages is not null)
+        {
+            perArchPackages.ClaimAll();
+            foreach (var architecture in perArchPackages.Keys)
+            {
+                CheckArchitecture(architecture, perArchPackages.File, perArchPackages.NodeOf(architecture));
+                archPackages[architecture] = perArchPackages.StringList(architecture);
+            }
+        }
+
         var spec = new BuildSpec
         {
+            Packages = build?.StringList("packages") ?? [],
+            ArchPackages = archPackages,
             Options = build?.OptionalMapping("options")?.AsPairs() ?? [],
             ArchOptions = archOptions,
             Targets = build?.StringList("targets") ?? [],

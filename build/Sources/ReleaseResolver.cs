@@ -95,7 +95,12 @@ public sealed class ReleaseResolver
                     + $"{pinned.Commit}; the tag moved upstream: check why, and delete the lock to accept it.");
             }
 
-            if (pinned is null)
+            if (pinned is null && options.UpstreamUrl is not null)
+            {
+                // A local mirror stands in for the recipe's sources; it is not what releases pin.
+                log.Information($"  not writing {recipe.LockPath}: --upstream-url replaces the recipe's sources");
+            }
+            else if (pinned is null)
             {
                 lockFile ??= new LockFile(recipe.LockPath, tag);
                 lockFile.Set(new LockedSource(source.Describe(), commit, (source as TarballSourceSpec)?.Sha256
