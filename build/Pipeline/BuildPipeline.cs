@@ -5,6 +5,7 @@ using SnapBuild.Snapcraft;
 using SnapBuild.Sources;
 using SnapBuild.Stages;
 using SnapBuild.Toolchains;
+using SnapBuild.Verify;
 
 namespace SnapBuild.Pipeline;
 
@@ -141,6 +142,71 @@ public sealed class BuildPipeline
         return target;
     }
 
+    /// <summary>
+    /// Proves what the series is for: the patched build and an unpatched build of the same tag
+    /// run the recipe's verify commands under a filter that kills on <c>setpriority</c> and one
+    /// that answers EPERM. The patched build must survive both; the unpatched one must die with
+    /// SIGSYS under the first.
+    /// </summary>
+    public IReadOnlyList<VerifyOutcome> Verify()
+    {
+        var spec = Recipe.Verify ?? throw new UsageException(
+            $"{Recipe.Path} has no 'verify' section, so there is nothing to run under seccomp; see README.md.");
+        var clone = stages.Read("clone")
+            ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
+        var commit = clone.Outputs["commit"];
+        var outcomes = new List<VerifyOutcome>();
+        foreach (var architecture in settings.Architectures.Value)
+        {
+            if (architecture != "amd64")
+            {
+                log.Warning($"Verify: skipping {architecture}; only amd64 builds run here so far (pass --arch=amd64).");
+                continue;
+            }
+
+            var patched = Layout.StageFor(architecture);
+            if (!Directory.Exists(patched))
+            {
+                throw new BuildException($"There is no {architecture} build in {patched}; run --target=Build first.");
+            }
+
+            log.Information($"Verify {architecture}: building the unpatched {Recipe.Upstream.Tag} for comparison");
+            Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.UnpatchedSource, log);
+            BuildTree(architecture, commit, Layout.UnpatchedSource, "-unpatched");
+            var launcher = SeccompLauncher.Build(Layout.Tools, log, cancellationToken);
+            var verifier = new SeccompVerifier(launcher, log);
+            foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.StageFor(architecture + "-unpatched")) })
+            {
+                foreach (var filter in new[] { SeccompFilter.Kill, SeccompFilter.Eperm })
+                {
+                    var outcome = verifier.Run($"{build} {architecture}", stage, spec, filter, cancellationToken);
+                    outcomes.Add(outcome);
+                    log.Information(
+                        $"  {outcome.Build,-18} {Filter(filter),-14} {(outcome.Survived ? "survived" : "died"),-9} "
+                        + $"{outcome.Detail} ({outcome.Elapsed.TotalSeconds:F1} s)");
+                }
+            }
+        }
+
+        var failures = outcomes
+            .Where(o => o.Build.StartsWith("patched", StringComparison.Ordinal) && !o.Survived)
+            .Select(o => $"the {o.Build} build did not survive the {Filter(o.Filter)} filter ({o.Detail})")
+            .Concat(outcomes
+                .Where(o => o.Build.StartsWith("unpatched", StringComparison.Ordinal) && o.Filter == SeccompFilter.Kill && !o.KilledBySigsys)
+                .Select(o => $"the {o.Build} build was not killed by SIGSYS under the kill filter ({o.Detail}), so the check proves nothing"))
+            .ToList();
+        if (failures.Count > 0)
+        {
+            throw new BuildException("Verify failed: " + string.Join("; ", failures) + ".");
+        }
+
+        log.Information("Verify: the patched build survives both filters; the unpatched build dies with SIGSYS under the kill filter");
+
+        return outcomes;
+    }
+
+    private static string Filter(SeccompFilter filter) => filter == SeccompFilter.Kill ? "kill (SIGSYS)" : "EPERM";
+
     /// <summary>Deletes this recipe's work directory (sources, builds, stages); the cache stays.</summary>
     public void Clean()
     {
@@ -158,8 +224,16 @@ public sealed class BuildPipeline
         log.Information($"Clean: deleted {Layout.Root} (the cache in {Cache.Root} is kept)");
     }
 
-    private CMakeBuildOutcome? BuildOne(string architecture, string head)
+    private CMakeBuildOutcome? BuildOne(string architecture, string head) =>
+        BuildTree(architecture, head, Layout.Source, string.Empty);
+
+    /// <summary>
+    /// Builds one source tree for one architecture. The variant ("" for the patched build,
+    /// "-unpatched" for Verify's reference build) keeps build, stage, log and records apart.
+    /// </summary>
+    private CMakeBuildOutcome? BuildTree(string architecture, string head, string sourceDirectory, string variant)
     {
+        var name = architecture + variant;
         new Prerequisites(log).Ensure($"the {architecture} build", Recipe.Build.PackagesFor(architecture), cancellationToken);
         var toolchain = Toolchain.Native(architecture, log);
         var options = Recipe.Build.OptionsFor(architecture);
@@ -174,23 +248,23 @@ public sealed class BuildPipeline
             new("targets", string.Join(' ', Recipe.Build.Targets)),
             new("components", string.Join(' ', Recipe.Build.InstallComponents)),
         ]);
-        var stageDirectory = Layout.StageFor(architecture);
-        var stageName = $"build-{architecture}";
+        var stageDirectory = Layout.StageFor(name);
+        var stageName = $"build-{name}";
         if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
         {
-            log.Information($"Build {architecture}: up to date in {stageDirectory}");
+            log.Information($"Build {name}: up to date in {stageDirectory}");
 
             return null;
         }
 
-        var configureName = $"configure-{architecture}";
+        var configureName = $"configure-{name}";
         var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
         var plan = new CMakeBuildPlan
         {
-            SourceDirectory = Layout.Source,
-            BuildDirectory = Layout.BuildFor(architecture),
+            SourceDirectory = sourceDirectory,
+            BuildDirectory = Layout.BuildFor(name),
             StageDirectory = stageDirectory,
-            LogFile = Layout.LogFor(architecture),
+            LogFile = Layout.LogFor(name),
             Prefix = Recipe.Build.Prefix,
             Options = options,
             Targets = Recipe.Build.Targets,
@@ -198,7 +272,7 @@ public sealed class BuildPipeline
             Jobs = settings.Jobs.Value ?? DefaultJobs(),
             Interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
         };
-        log.Information($"Build {architecture}: {plan.Jobs} jobs, full output in {plan.LogFile}");
+        log.Information($"Build {name}: {plan.Jobs} jobs, full output in {plan.LogFile}");
         var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);
         stages.Write(configureName, configureInputs, new Dictionary<string, string> { ["build"] = plan.BuildDirectory });
         stages.Write(stageName, buildInputs, new Dictionary<string, string>
@@ -208,7 +282,7 @@ public sealed class BuildPipeline
             ["files"] = outcome.FilesStaged.ToString(),
         });
         log.Information(
-            $"Build {architecture}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
+            $"Build {name}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
             + $"{outcome.FilesStaged} files staged in {stageDirectory}");
 
         return outcome;

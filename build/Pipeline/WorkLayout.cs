@@ -9,6 +9,12 @@ public sealed record WorkLayout(string Root)
 
     public string Logs => Path.Combine(Root, "logs");
 
+    /// <summary>The release without the series, which Verify builds for comparison.</summary>
+    public string UnpatchedSource => Path.Combine(Root, "unpatched", "src");
+
+    /// <summary>Helper programs the pipeline compiles for itself (the seccomp launcher).</summary>
+    public string Tools => Path.Combine(Root, "tools");
+
     public string BuildFor(string architecture) => Path.Combine(Root, "build", architecture);
 
     public string StageFor(string architecture) => Path.Combine(Root, "stage", architecture);

@@ -27,6 +27,9 @@ public sealed record Recipe
 
     public required SnapSpec Snap { get; init; }
 
+    /// <summary>How Verify exercises the patched path under seccomp; null when the recipe has none.</summary>
+    public VerifySpec? Verify { get; init; }
+
     /// <summary>The lock file beside the recipe: <c>recipes/&lt;name&gt;.lock</c>.</summary>
     public string LockPath =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, Name + ".lock");
@@ -183,4 +186,28 @@ public sealed record SnapSpec
     public required IReadOnlyList<string> Stage { get; init; }
 
     public required IReadOnlyList<string> Prime { get; init; }
+}
+
+/// <summary>
+/// The commands Verify runs from a staged tree. Each is an argument list in which
+/// <c>{stage}</c> (the staged tree), <c>{data}</c> (a fresh data directory) and <c>{run}</c>
+/// (a short directory for sockets and logs) are replaced. Without <see cref="Ready"/>, the start
+/// command is a one-shot that must exit 0; with it, the start command is a server that is ready
+/// once that path exists, is queried with <see cref="Check"/> and stopped with <see cref="Stop"/>.
+/// </summary>
+public sealed record VerifySpec
+{
+    public IReadOnlyList<string> Setup { get; init; } = [];
+
+    public required IReadOnlyList<string> Start { get; init; }
+
+    public string? Ready { get; init; }
+
+    public IReadOnlyList<string> Check { get; init; } = [];
+
+    public string? Expect { get; init; }
+
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    public int TimeoutSeconds { get; init; } = 120;
 }

@@ -43,6 +43,7 @@ public static partial class RecipeLoader
         var architectures = ReadArchitectures(root);
         var build = ReadBuild(root.OptionalMapping("build"));
         var snap = ReadSnap(root.OptionalMapping("snap"), name);
+        var verify = ReadVerify(root.OptionalMapping("verify"));
         root.Allow("description");
         root.RejectUnknownKeys();
 
@@ -56,7 +57,46 @@ public static partial class RecipeLoader
             Build = build,
             Architectures = architectures,
             Snap = snap,
+            Verify = verify,
         };
+    }
+
+    private static VerifySpec? ReadVerify(YamlMapping? verify)
+    {
+        if (verify is null)
+        {
+            return null;
+        }
+
+        var start = verify.StringList("start");
+        if (start.Count == 0)
+        {
+            throw YamlMapping.Error(verify.File, verify.NodeOf("start"),
+                "'verify.start' needs the command to run, as a list of arguments");
+        }
+
+        var timeout = verify.OptionalString("timeout") ?? "120";
+        var spec = new VerifySpec
+        {
+            Setup = verify.StringList("setup"),
+            Start = start,
+            Ready = verify.OptionalString("ready"),
+            Check = verify.StringList("check"),
+            Expect = verify.OptionalString("expect"),
+            Stop = verify.StringList("stop"),
+            TimeoutSeconds = int.TryParse(timeout, out var seconds) && seconds > 0
+                ? seconds
+                : throw YamlMapping.Error(verify.File, verify.NodeOf("timeout"),
+                    $"'verify.timeout' must be a number of seconds, not '{timeout}'"),
+        };
+        verify.RejectUnknownKeys();
+        if (spec.Ready is not null && spec.Stop.Count == 0)
+        {
+            throw YamlMapping.Error(verify.File, verify.NodeOf("ready"),
+                "a server started with 'verify.ready' also needs 'verify.stop' to shut it down");
+        }
+
+        return spec;
     }
 
     private static UpstreamSpec ReadUpstream(YamlMapping upstream, string projectRoot)

@@ -153,6 +153,46 @@ public class PipelineTests
     }
 
     [Test]
+    public void Should_prove_under_seccomp_that_the_patched_build_survives_and_the_unpatched_one_dies()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        var pipeline = project.Pipeline();
+        pipeline.Clone();
+        pipeline.Patch();
+        pipeline.Build();
+
+        var outcomes = pipeline.Verify().ToDictionary(o => $"{o.Build} {o.Filter}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes["patched amd64 Kill"].Survived, Is.True);
+            Assert.That(outcomes["patched amd64 Eperm"].Survived, Is.True);
+            Assert.That(outcomes["unpatched amd64 Kill"].KilledBySigsys, Is.True, outcomes["unpatched amd64 Kill"].Detail);
+            Assert.That(outcomes["unpatched amd64 Eperm"].Survived, Is.True, "EPERM only makes the call fail");
+            Assert.That(ImportedSymbols(Path.Combine(pipeline.Layout.StageFor("amd64-unpatched"), "usr", "bin", "cleaner")),
+                Does.Contain("setpriority"));
+        });
+    }
+
+    [Test]
+    public void Should_fail_verify_when_the_patched_build_still_calls_setpriority()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        project.WriteRecipe($"    - git: {upstream.Url}\n", build: DemoProject.DefaultOptions.Replace(
+            "WITH_PAGE_CLEANER_PRIORITY: \"OFF\"", "WITH_PAGE_CLEANER_PRIORITY: \"ON\"", StringComparison.Ordinal));
+        var pipeline = project.Pipeline();
+        pipeline.Clone();
+        pipeline.Patch();
+        pipeline.Build();
+
+        var error = Assert.Throws<BuildException>(() => pipeline.Verify());
+
+        Assert.That(error!.Message, Does.StartWith("Verify failed: the patched amd64 build did not survive the kill (SIGSYS) filter (killed by SIGSYS)"));
+    }
+
+    [Test]
     public void Should_refuse_to_patch_before_anything_is_cloned()
     {
         using var upstream = new TestUpstream();

@@ -21,6 +21,9 @@ public sealed class DemoProject : IDisposable
         snap:
           build-packages: [g++, cmake, ninja-build]
           stage: [usr/bin/cleaner, usr/bin/cleanerctl, usr/share/cleaner]
+        verify:
+          start: ["{stage}/usr/bin/cleaner"]
+          timeout: 30
         """;
 
     private readonly TempDirectory directory = new("project");
