@@ -100,21 +100,7 @@ public sealed class BuildPipeline
                 $"{Layout.Source} is not at the patched commit {head[..12]}; run --target=Patch to put it back.");
         }
 
-        var results = new Dictionary<string, CMakeBuildOutcome?>();
-        foreach (var architecture in settings.Architectures.Value)
-        {
-            if (architecture != "amd64")
-            {
-                log.Warning(
-                    $"Build: skipping {architecture}; this build runs natively on amd64 only and has no cross toolchain "
-                    + "for it yet (pass --arch=amd64 to silence this).");
-                continue;
-            }
-
-            results[architecture] = BuildOne(architecture, head);
-        }
-
-        return results;
+        return Builder().BuildAll(head, settings.Architectures.Value);
     }
 
     /// <summary>Writes the snapcraft part for the recipe and series.</summary>
@@ -156,30 +142,25 @@ public sealed class BuildPipeline
             ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
         var commit = clone.Outputs["commit"];
         var outcomes = new List<VerifyOutcome>();
-        foreach (var architecture in settings.Architectures.Value)
+        var builder = Builder();
+        var launcher = SeccompLauncher.Build(Layout.Tools, log, cancellationToken);
+        foreach (var architecture in settings.Architectures.Value.Select(Architecture.Named))
         {
-            if (architecture != "amd64")
-            {
-                log.Warning($"Verify: skipping {architecture}; only amd64 builds run here so far (pass --arch=amd64).");
-                continue;
-            }
-
-            var patched = Layout.StageFor(architecture);
+            var patched = Layout.StageFor(architecture.Name);
             if (!Directory.Exists(patched))
             {
-                throw new BuildException($"There is no {architecture} build in {patched}; run --target=Build first.");
+                throw new BuildException($"There is no {architecture.Name} build in {patched}; run --target=Build first.");
             }
 
-            log.Information($"Verify {architecture}: building the unpatched {Recipe.Upstream.Tag} for comparison");
+            log.Information($"Verify {architecture.Name}: building the unpatched {Recipe.Upstream.Tag} for comparison");
             Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.UnpatchedSource, log);
-            BuildTree(architecture, commit, Layout.UnpatchedSource, "-unpatched");
-            var launcher = SeccompLauncher.Build(Layout.Tools, log, cancellationToken);
-            var verifier = new SeccompVerifier(launcher, log);
-            foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.StageFor(architecture + "-unpatched")) })
+            builder.BuildTree(architecture, commit, Layout.UnpatchedSource, "-unpatched", builder.JobsTotal, interactive: true);
+            var verifier = new SeccompVerifier(launcher, log, architecture);
+            foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.StageFor(architecture.Name + "-unpatched")) })
             {
                 foreach (var filter in new[] { SeccompFilter.Kill, SeccompFilter.Eperm })
                 {
-                    var outcome = verifier.Run($"{build} {architecture}", stage, spec, filter, cancellationToken);
+                    var outcome = verifier.Run($"{build} {architecture.Name}", stage, spec, filter, cancellationToken);
                     outcomes.Add(outcome);
                     log.Information(
                         $"  {outcome.Build,-18} {Filter(filter),-14} {(outcome.Survived ? "survived" : "died"),-9} "
@@ -205,6 +186,9 @@ public sealed class BuildPipeline
         return outcomes;
     }
 
+    private ArchitectureBuilder Builder() =>
+        new(Recipe, Layout, stages, log, display, settings.Jobs.Value ?? DefaultJobs(), cancellationToken);
+
     private static string Filter(SeccompFilter filter) => filter == SeccompFilter.Kill ? "kill (SIGSYS)" : "EPERM";
 
     /// <summary>Deletes this recipe's work directory (sources, builds, stages); the cache stays.</summary>
@@ -222,70 +206,6 @@ public sealed class BuildPipeline
         Directory.Move(Layout.Root, doomed);
         Directory.Delete(doomed, recursive: true);
         log.Information($"Clean: deleted {Layout.Root} (the cache in {Cache.Root} is kept)");
-    }
-
-    private CMakeBuildOutcome? BuildOne(string architecture, string head) =>
-        BuildTree(architecture, head, Layout.Source, string.Empty);
-
-    /// <summary>
-    /// Builds one source tree for one architecture. The variant ("" for the patched build,
-    /// "-unpatched" for Verify's reference build) keeps build, stage, log and records apart.
-    /// </summary>
-    private CMakeBuildOutcome? BuildTree(string architecture, string head, string sourceDirectory, string variant)
-    {
-        var name = architecture + variant;
-        new Prerequisites(log).Ensure($"the {architecture} build", Recipe.Build.PackagesFor(architecture), cancellationToken);
-        var toolchain = Toolchain.Native(architecture, log);
-        var options = Recipe.Build.OptionsFor(architecture);
-        var configureInputs = Hashing.Combine(
-            options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
-                .Append(new("prefix", Recipe.Build.Prefix))
-                .Append(new("toolchain", toolchain.Identity)));
-        var buildInputs = Hashing.Combine(
-        [
-            new("head", head),
-            new("configure", configureInputs),
-            new("targets", string.Join(' ', Recipe.Build.Targets)),
-            new("components", string.Join(' ', Recipe.Build.InstallComponents)),
-        ]);
-        var stageDirectory = Layout.StageFor(name);
-        var stageName = $"build-{name}";
-        if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
-        {
-            log.Information($"Build {name}: up to date in {stageDirectory}");
-
-            return null;
-        }
-
-        var configureName = $"configure-{name}";
-        var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
-        var plan = new CMakeBuildPlan
-        {
-            SourceDirectory = sourceDirectory,
-            BuildDirectory = Layout.BuildFor(name),
-            StageDirectory = stageDirectory,
-            LogFile = Layout.LogFor(name),
-            Prefix = Recipe.Build.Prefix,
-            Options = options,
-            Targets = Recipe.Build.Targets,
-            InstallComponents = Recipe.Build.InstallComponents,
-            Jobs = settings.Jobs.Value ?? DefaultJobs(),
-            Interactive = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
-        };
-        log.Information($"Build {name}: {plan.Jobs} jobs, full output in {plan.LogFile}");
-        var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);
-        stages.Write(configureName, configureInputs, new Dictionary<string, string> { ["build"] = plan.BuildDirectory });
-        stages.Write(stageName, buildInputs, new Dictionary<string, string>
-        {
-            ["stage"] = stageDirectory,
-            ["steps-run"] = outcome.StepsRun.ToString(),
-            ["files"] = outcome.FilesStaged.ToString(),
-        });
-        log.Information(
-            $"Build {name}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
-            + $"{outcome.FilesStaged} files staged in {stageDirectory}");
-
-        return outcome;
     }
 
     /// <summary>One job per core, but no more than one per 2 GiB of memory (C++ compiles are large).</summary>

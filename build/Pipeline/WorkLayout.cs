@@ -15,6 +15,9 @@ public sealed record WorkLayout(string Root)
     /// <summary>Helper programs the pipeline compiles for itself (the seccomp launcher).</summary>
     public string Tools => Path.Combine(Root, "tools");
 
+    /// <summary>The generated CMake toolchain files of cross builds.</summary>
+    public string Toolchains => Path.Combine(Root, "toolchains");
+
     public string BuildFor(string architecture) => Path.Combine(Root, "build", architecture);
 
     public string StageFor(string architecture) => Path.Combine(Root, "stage", architecture);

@@ -137,6 +137,9 @@ public sealed record BuildSpec
 
     public required string Prefix { get; init; }
 
+    /// <summary>A command run from the staged tree after each build (<c>{stage}</c> is replaced), under qemu-user for a foreign architecture.</summary>
+    public IReadOnlyList<string> Smoke { get; init; } = [];
+
     /// <summary>Debian packages the build needs on the build machine, for every architecture.</summary>
     public IReadOnlyList<string> Packages { get; init; } = [];
 

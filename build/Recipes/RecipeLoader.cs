@@ -11,7 +11,7 @@ namespace SnapBuild.Recipes;
 public static partial class RecipeLoader
 {
     /// <summary>Architectures the pipeline knows, by their snap and Debian names.</summary>
-    public static readonly IReadOnlyList<string> KnownArchitectures = ["amd64", "arm64", "armhf"];
+    public static readonly IReadOnlyList<string> KnownArchitectures = Toolchains.Architecture.Names;
 
     private static readonly string[] SourceKinds = ["git", "tarball", "debian"];
 
@@ -261,6 +261,7 @@ public static partial class RecipeLoader
         var spec = new BuildSpec
         {
             Packages = build?.StringList("packages") ?? [],
+            Smoke = build?.StringList("smoke") ?? [],
             ArchPackages = archPackages,
             Options = build?.OptionalMapping("options")?.AsPairs() ?? [],
             ArchOptions = archOptions,

@@ -27,6 +27,9 @@ public sealed record CMakeBuildPlan
     public bool Interactive { get; init; }
 
     public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What progress lines call this build (its architecture and variant).</summary>
+    public string Label { get; init; } = string.Empty;
 }
 
 /// <summary>What a build did.</summary>
@@ -57,10 +60,18 @@ public sealed class CMakeBuild
             "-B", plan.BuildDirectory,
             "-G", "Ninja",
             $"-DCMAKE_INSTALL_PREFIX={plan.Prefix}",
-            $"-DCMAKE_C_COMPILER={toolchain.CCompiler}",
-            $"-DCMAKE_CXX_COMPILER={toolchain.CxxCompiler}",
         };
-        if (toolchain.Launcher is { } launcher)
+        if (toolchain.ToolchainFile is { } file)
+        {
+            arguments.Add($"-DCMAKE_TOOLCHAIN_FILE={file}");
+        }
+        else
+        {
+            arguments.Add($"-DCMAKE_C_COMPILER={toolchain.CCompiler}");
+            arguments.Add($"-DCMAKE_CXX_COMPILER={toolchain.CxxCompiler}");
+        }
+
+        if (toolchain.ToolchainFile is null && toolchain.Launcher is { } launcher)
         {
             arguments.Add($"-DCMAKE_C_COMPILER_LAUNCHER={launcher}");
             arguments.Add($"-DCMAKE_CXX_COMPILER_LAUNCHER={launcher}");
@@ -87,7 +98,7 @@ public sealed class CMakeBuild
             RunLogged(configure, logFile, null, cancellationToken);
         }
 
-        var progress = new NinjaProgress();
+        var progress = new NinjaProgress(plan.Label);
         var ninja = new ProcessSpec("ninja", ["-C", plan.BuildDirectory, "-j", plan.Jobs.ToString(), .. plan.Targets])
         {
             Environment = new Dictionary<string, string?> { ["NINJA_STATUS"] = NinjaProgress.StatusFormat },

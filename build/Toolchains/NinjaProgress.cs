@@ -11,6 +11,14 @@ public sealed partial class NinjaProgress
 
     private readonly DateTime started = DateTime.UtcNow;
 
+    public NinjaProgress(string label = "")
+    {
+        Label = label;
+    }
+
+    /// <summary>Which build this is (architecture and variant), for lines of builds running side by side.</summary>
+    public string Label { get; }
+
     public int Finished { get; private set; }
 
     public int Total { get; private set; }

@@ -53,13 +53,27 @@ public sealed class Prerequisites
             return;
         }
 
-        var command = $"sudo apt-get install --no-install-recommends {string.Join(' ', missing)}";
+        var foreign = ForeignArchitecturesToAdd(missing, cancellationToken);
+        var command = string.Concat(foreign.Select(a => $"sudo dpkg --add-architecture {a} && "))
+            + (foreign.Count > 0 ? "sudo apt-get update && " : string.Empty)
+            + $"sudo apt-get install --no-install-recommends {string.Join(' ', missing)}";
         var prefix = CanInstall();
         if (prefix is null)
         {
             throw new BuildException(
                 $"{what} needs {missing.Count} Debian packages that are not installed ({string.Join(", ", missing)}); "
                 + $"install them with `{command}`.");
+        }
+
+        foreach (var architecture in foreign)
+        {
+            log.Information($"  {what}: enabling Debian's {architecture} packages (dpkg --add-architecture {architecture})");
+            Run(prefix, ["dpkg", "--add-architecture", architecture], cancellationToken);
+        }
+
+        if (foreign.Count > 0)
+        {
+            Run(prefix, ["apt-get", "update", "-qq"], cancellationToken);
         }
 
         log.Information($"  {what}: installing {missing.Count} missing build packages: {string.Join(' ', missing)}");
@@ -76,6 +90,26 @@ public sealed class Prerequisites
                 $"Installing the build packages for {what} failed with exit code {install.ExitCode} "
                 + $"({install.CombinedTail(3).Replace('\n', ' ')}); run `{command}` yourself and retry.");
         }
+    }
+
+    /// <summary>The architectures of <c>package:arch</c> names that dpkg does not yet accept packages for.</summary>
+    private static List<string> ForeignArchitecturesToAdd(IReadOnlyList<string> packages, CancellationToken cancellationToken)
+    {
+        var wanted = packages
+            .Where(p => p.Contains(':', StringComparison.Ordinal))
+            .Select(p => p.Split(':')[1])
+            .Where(a => a != NativeArchitecture())
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (wanted.Count == 0)
+        {
+            return wanted;
+        }
+
+        var added = ProcessRunner.Run(new ProcessSpec("dpkg", ["--print-foreign-architectures"]), cancellationToken)
+            .StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        return wanted.Where(a => !added.Contains(a)).ToList();
     }
 
     private static ProcessResult Install(string[] prefix, IReadOnlyList<string> packages, CancellationToken cancellationToken) =>

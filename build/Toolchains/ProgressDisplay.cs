@@ -18,7 +18,7 @@ public sealed class ConsoleProgressDisplay : IProgressDisplay
 {
     private readonly IBuildLog log;
     private readonly Lock gate = new();
-    private DateTime lastLine;
+    private readonly Dictionary<string, DateTime> lastLines = [];
     private TimeSpan interval;
     private bool interactive;
 
@@ -31,7 +31,6 @@ public sealed class ConsoleProgressDisplay : IProgressDisplay
     {
         this.interactive = interactive && AnsiConsole.Profile.Capabilities.Interactive;
         interval = plainInterval;
-        lastLine = DateTime.UtcNow;
     }
 
     public void Update(NinjaProgress progress)
@@ -48,10 +47,12 @@ public sealed class ConsoleProgressDisplay : IProgressDisplay
                 return;
             }
 
-            if (DateTime.UtcNow - lastLine >= interval)
+            var last = lastLines.GetValueOrDefault(progress.Label, DateTime.UtcNow - progress.Elapsed);
+            if (DateTime.UtcNow - last >= interval)
             {
-                lastLine = DateTime.UtcNow;
-                log.Information($"  building: {progress.Describe()}");
+                lastLines[progress.Label] = DateTime.UtcNow;
+                var label = progress.Label.Length > 0 ? $" {progress.Label}" : string.Empty;
+                log.Information($"  building{label}: {progress.Describe()}");
             }
         }
     }

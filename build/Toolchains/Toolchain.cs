@@ -11,6 +11,67 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
     /// <summary>A short identity for stage records: compiler versions and the launcher.</summary>
     public required string Identity { get; init; }
 
+    /// <summary>The CMake toolchain file of a cross build; null for a native one.</summary>
+    public string? ToolchainFile { get; init; }
+
+    /// <summary>
+    /// The cross toolchain for a foreign architecture: Debian's <c>&lt;triplet&gt;-gcc</c> and
+    /// <c>-g++</c>, and a CMake toolchain file written to <paramref name="directory"/> that names
+    /// them, the multiarch library and pkg-config directories, ccache as launcher, and qemu-user
+    /// as the emulator for anything the build runs.
+    /// </summary>
+    public static Toolchain Cross(Architecture architecture, string directory, IBuildLog log)
+    {
+        var cc = Which($"{architecture.Triplet}-gcc");
+        var cxx = Which($"{architecture.Triplet}-g++");
+        if (cc is null || cxx is null)
+        {
+            throw new BuildException(
+                $"The {architecture.Name} build needs {architecture.Triplet}-gcc and -g++; install them with "
+                + $"`sudo apt-get install {string.Join(' ', architecture.CrossPackages)}`.");
+        }
+
+        var launcher = Which("ccache");
+        var qemu = Which(architecture.Qemu);
+        var file = Path.Combine(directory, $"{architecture.Name}.cmake");
+        var text = new System.Text.StringBuilder()
+            .Append("# Written by snap-build for the ").Append(architecture.Name).Append(" cross build; do not edit.\n")
+            .Append("set(CMAKE_SYSTEM_NAME Linux)\n")
+            .Append("set(CMAKE_SYSTEM_PROCESSOR ").Append(architecture.CMakeProcessor).Append(")\n")
+            .Append("set(CMAKE_C_COMPILER ").Append(cc).Append(")\n")
+            .Append("set(CMAKE_CXX_COMPILER ").Append(cxx).Append(")\n")
+            .Append("set(CMAKE_LIBRARY_ARCHITECTURE ").Append(architecture.Multiarch).Append(")\n")
+            .Append("set(CMAKE_FIND_ROOT_PATH ").Append(architecture.SysRoot).Append(")\n")
+            .Append("set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)\n")
+            .Append("set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)\n")
+            .Append("set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)\n")
+            .Append("set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)\n")
+            .Append("set(ENV{PKG_CONFIG_LIBDIR} \"/usr/lib/").Append(architecture.Multiarch)
+            .Append("/pkgconfig:/usr/share/pkgconfig\")\n")
+            .Append("set(ENV{PKG_CONFIG_PATH} \"\")\n");
+        if (qemu is not null)
+        {
+            text.Append("set(CMAKE_CROSSCOMPILING_EMULATOR ").Append(qemu).Append(";-L;").Append(architecture.SysRoot).Append(")\n");
+        }
+
+        if (launcher is not null)
+        {
+            text.Append("set(CMAKE_C_COMPILER_LAUNCHER ").Append(launcher).Append(")\n")
+                .Append("set(CMAKE_CXX_COMPILER_LAUNCHER ").Append(launcher).Append(")\n");
+        }
+
+        AtomicFile.WriteIfChanged(file, text.ToString());
+        var version = ProcessRunner.RunChecked(new ProcessSpec(cxx, ["--version"])).StandardOutput.Split('\n')[0];
+        var cmake = ProcessRunner.RunChecked(new ProcessSpec("cmake", ["--version"])).StandardOutput.Split('\n')[0];
+        log.Verbose($"  {architecture.Name}: toolchain file {file}");
+
+        return new Toolchain(architecture.Name, cc, cxx, launcher)
+        {
+            ToolchainFile = file,
+            Identity = $"{version}; {cmake}; launcher {(launcher is null ? "none" : "ccache")}; {Hashing.Sha256OfText(text.ToString())[..12]}",
+        };
+    }
+
     /// <summary>Finds the native toolchain, or says which package to install.</summary>
     public static Toolchain Native(string architecture, IBuildLog log)
     {

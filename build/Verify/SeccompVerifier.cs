@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SnapBuild.Common;
 using SnapBuild.Recipes;
+using SnapBuild.Toolchains;
 
 namespace SnapBuild.Verify;
 
@@ -31,11 +32,17 @@ public sealed class SeccompVerifier
 {
     private readonly string launcher;
     private readonly IBuildLog log;
+    private readonly Architecture architecture;
 
-    public SeccompVerifier(string launcher, IBuildLog log)
+    /// <param name="architecture">
+    /// Whose programs the stage holds; a foreign one runs under qemu-user, which passes the
+    /// guest's <c>setpriority</c> on to the host, so the host's filter applies to it.
+    /// </param>
+    public SeccompVerifier(string launcher, IBuildLog log, Architecture architecture)
     {
         this.launcher = launcher;
         this.log = log;
+        this.architecture = architecture;
     }
 
     public VerifyOutcome Run(string buildName, string stage, VerifySpec spec, SeccompFilter filter, CancellationToken cancellationToken)
@@ -49,10 +56,16 @@ public sealed class SeccompVerifier
                 .Replace("{stage}", stage, StringComparison.Ordinal)
                 .Replace("{data}", data, StringComparison.Ordinal)
                 .Replace("{run}", run, StringComparison.Ordinal);
+            List<string> Command(IReadOnlyList<string> argv)
+            {
+                var expanded = argv.Select(Expand).ToList();
+
+                return expanded[0].StartsWith(stage, StringComparison.Ordinal) ? Emulation.Wrap(architecture, expanded) : expanded;
+            }
 
             if (spec.Setup.Count > 0)
             {
-                var setup = ProcessRunner.Run(Spec(spec.Setup.Select(Expand).ToList()), cancellationToken);
+                var setup = ProcessRunner.Run(Spec(Command(spec.Setup)), cancellationToken);
                 if (setup.ExitCode != 0)
                 {
                     throw new BuildException(
@@ -63,7 +76,7 @@ public sealed class SeccompVerifier
 
             var mode = filter == SeccompFilter.Kill ? "kill" : "eperm";
             var start = new List<string> { launcher, mode };
-            start.AddRange(spec.Start.Select(Expand));
+            start.AddRange(Command(spec.Start));
             log.Verbose($"  $ {string.Join(' ', start)}");
             using var server = StartProcess(start, run);
             var timeout = TimeSpan.FromSeconds(spec.TimeoutSeconds);
@@ -105,7 +118,7 @@ public sealed class SeccompVerifier
             var detail = "started";
             if (spec.Check.Count > 0)
             {
-                var check = ProcessRunner.Run(Spec(spec.Check.Select(Expand).ToList()), cancellationToken);
+                var check = ProcessRunner.Run(Spec(Command(spec.Check)), cancellationToken);
                 var answer = check.StandardOutput.Trim().Split('\n').LastOrDefault()?.Trim() ?? string.Empty;
                 if (check.ExitCode != 0 || (spec.Expect is not null && !check.StandardOutput.Contains(spec.Expect, StringComparison.Ordinal)))
                 {
@@ -117,7 +130,7 @@ public sealed class SeccompVerifier
                 detail = $"answered '{answer}'";
             }
 
-            ProcessRunner.Run(Spec(spec.Stop.Select(Expand).ToList()), cancellationToken);
+            ProcessRunner.Run(Spec(Command(spec.Stop)), cancellationToken);
             if (!server.WaitForExit(timeout))
             {
                 Kill(server);

@@ -18,6 +18,7 @@ public sealed class DemoProject : IDisposable
             WITH_PAGE_CLEANER_PRIORITY: "OFF"
           targets: [cleaner, cleanerctl]
           install-components: [Server, Client]
+          smoke: ["{stage}/usr/bin/cleanerctl"]
         snap:
           build-packages: [g++, cmake, ninja-build]
           stage: [usr/bin/cleaner, usr/bin/cleanerctl, usr/share/cleaner]

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SnapBuild.Common;
+using SnapBuild.Recipes;
+using SnapBuild.Stages;
+using SnapBuild.Toolchains;
+
+namespace SnapBuild.Pipeline;
+
+/// <summary>
+/// Builds the recipe for each requested architecture: the host's natively, the others with
+/// Debian's cross toolchains. Prerequisites of every architecture are checked before any build
+/// starts; the builds then run side by side within a bounded total job count, each in its own
+/// build and staging directory, and one failing architecture does not stop the others. Every
+/// staged ELF file is checked for the architecture, and the recipe's smoke command runs from the
+/// stage (under qemu-user for a foreign architecture).
+/// </summary>
+public sealed class ArchitectureBuilder
+{
+    private readonly Recipe recipe;
+    private readonly WorkLayout layout;
+    private readonly StageStore stages;
+    private readonly IBuildLog log;
+    private readonly IProgressDisplay display;
+    private readonly CancellationToken cancellationToken;
+
+    public ArchitectureBuilder(
+        Recipe recipe,
+        WorkLayout layout,
+        StageStore stages,
+        IBuildLog log,
+        IProgressDisplay display,
+        int jobsTotal,
+        CancellationToken cancellationToken)
+    {
+        this.recipe = recipe;
+        this.layout = layout;
+        this.stages = stages;
+        this.log = log;
+        this.display = display;
+        JobsTotal = jobsTotal;
+        this.cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Compile jobs for all architectures together.</summary>
+    public int JobsTotal { get; }
+
+    /// <summary>The Debian packages one architecture's build needs: cross compilers, qemu-user, the recipe's.</summary>
+    public IReadOnlyList<string> PackagesFor(Architecture architecture) =>
+        [.. architecture.CrossPackages, .. recipe.Build.PackagesFor(architecture.Name)];
+
+    public IReadOnlyDictionary<string, CMakeBuildOutcome?> BuildAll(string head, IReadOnlyList<string> architectures)
+    {
+        var targets = architectures.Select(Architecture.Named).ToList();
+        var prerequisites = new Prerequisites(log);
+        foreach (var architecture in targets)
+        {
+            prerequisites.Ensure($"the {architecture.Name} build", PackagesFor(architecture), cancellationToken);
+        }
+
+        var parallel = Math.Max(1, Math.Min(targets.Count, JobsTotal));
+        var jobs = Math.Max(1, JobsTotal / parallel);
+        if (targets.Count > 1)
+        {
+            log.Information($"Build: {targets.Count} architectures, {parallel} at a time with {jobs} jobs each");
+        }
+
+        var results = new ConcurrentDictionary<string, CMakeBuildOutcome?>();
+        var failures = new ConcurrentDictionary<string, BuildException>();
+        var times = new ConcurrentDictionary<string, TimeSpan>();
+        Parallel.ForEach(
+            targets,
+            new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken },
+            architecture =>
+            {
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    results[architecture.Name] = BuildChecked(architecture, head, jobs, interactive: parallel == 1);
+                }
+                catch (BuildException exception)
+                {
+                    failures[architecture.Name] = exception;
+                    if (targets.Count > 1)
+                    {
+                        log.Warning($"Build {architecture.Name} failed: {exception.Message}");
+                    }
+                }
+
+                times[architecture.Name] = clock.Elapsed;
+            });
+
+        if (targets.Count > 1)
+        {
+            log.Information("Build summary:");
+            foreach (var architecture in targets)
+            {
+                var result = failures.TryGetValue(architecture.Name, out var failure) ? "failed"
+                    : results.GetValueOrDefault(architecture.Name) is { } outcome ? $"built, {outcome.StepsRun} ninja steps"
+                    : "up to date";
+                log.Information($"  {architecture.Name,-6} {result,-28} {NinjaProgress.Format(times[architecture.Name])}");
+            }
+        }
+
+        if (!failures.IsEmpty)
+        {
+            var names = targets.Where(a => failures.ContainsKey(a.Name)).Select(a => a.Name).ToList();
+            var first = failures[names[0]];
+            if (targets.Count == 1)
+            {
+                throw first;
+            }
+
+            throw new BuildException(
+                $"The build failed for {string.Join(" and ", names)}"
+                + (names.Count < targets.Count ? $" (the others built)" : string.Empty)
+                + $"; {names[0]}: {first.Message}",
+                first);
+        }
+
+        return results;
+    }
+
+    /// <summary>Builds one architecture, then checks its ELF files and runs the smoke command.</summary>
+    private CMakeBuildOutcome? BuildChecked(Architecture architecture, string head, int jobs, bool interactive)
+    {
+        var outcome = BuildTree(architecture, head, layout.Source, string.Empty, jobs, interactive);
+        var stage = layout.StageFor(architecture.Name);
+        var elves = ElfCheck.Check(stage, architecture);
+        log.Information($"Build {architecture.Name}: {elves} ELF files checked ({architecture.ElfDescription})");
+        if (recipe.Build.Smoke.Count > 0)
+        {
+            Smoke(architecture, stage);
+        }
+
+        return outcome;
+    }
+
+    private void Smoke(Architecture architecture, string stage)
+    {
+        var argv = Emulation.Wrap(architecture, recipe.Build.Smoke.Select(a => a.Replace("{stage}", stage, StringComparison.Ordinal)).ToList());
+        var result = ProcessRunner.Run(new ProcessSpec(argv[0], argv.Skip(1).ToList()), cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new BuildException(
+                $"The smoke command `{string.Join(' ', argv)}` for {architecture.Name} failed with exit code {result.ExitCode}: "
+                + result.CombinedTail(5));
+        }
+
+        var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
+        log.Information($"Build {architecture.Name}: smoke run {(architecture.IsHost ? "natively" : "under " + architecture.Qemu)}: {first}");
+    }
+
+    /// <summary>
+    /// Builds one source tree for one architecture. The variant ("" for the patched build,
+    /// "-unpatched" for Verify's reference build) keeps build, stage, log and records apart.
+    /// </summary>
+    public CMakeBuildOutcome? BuildTree(Architecture architecture, string head, string sourceDirectory, string variant, int jobs, bool interactive)
+    {
+        var name = architecture.Name + variant;
+        var toolchain = architecture.IsHost
+            ? Toolchain.Native(architecture.Name, log)
+            : Toolchain.Cross(architecture, layout.Toolchains, log);
+        var options = recipe.Build.OptionsFor(architecture.Name);
+        var configureInputs = Hashing.Combine(
+            options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
+                .Append(new("prefix", recipe.Build.Prefix))
+                .Append(new("toolchain", toolchain.Identity)));
+        var buildInputs = Hashing.Combine(
+        [
+            new("head", head),
+            new("configure", configureInputs),
+            new("targets", string.Join(' ', recipe.Build.Targets)),
+            new("components", string.Join(' ', recipe.Build.InstallComponents)),
+        ]);
+        var stageDirectory = layout.StageFor(name);
+        var stageName = $"build-{name}";
+        if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
+        {
+            log.Information($"Build {name}: up to date in {stageDirectory}");
+
+            return null;
+        }
+
+        var configureName = $"configure-{name}";
+        var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
+        var plan = new CMakeBuildPlan
+        {
+            SourceDirectory = sourceDirectory,
+            BuildDirectory = layout.BuildFor(name),
+            StageDirectory = stageDirectory,
+            LogFile = layout.LogFor(name),
+            Prefix = recipe.Build.Prefix,
+            Options = options,
+            Targets = recipe.Build.Targets,
+            InstallComponents = recipe.Build.InstallComponents,
+            Jobs = jobs,
+            Interactive = interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
+            Label = name,
+        };
+        log.Information($"Build {name}: {plan.Jobs} jobs, full output in {plan.LogFile}");
+        var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);
+        stages.Write(configureName, configureInputs, new Dictionary<string, string> { ["build"] = plan.BuildDirectory });
+        stages.Write(stageName, buildInputs, new Dictionary<string, string>
+        {
+            ["stage"] = stageDirectory,
+            ["steps-run"] = outcome.StepsRun.ToString(),
+            ["files"] = outcome.FilesStaged.ToString(),
+        });
+        log.Information(
+            $"Build {name}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
+            + $"{outcome.FilesStaged} files staged in {stageDirectory}");
+
+        return outcome;
+    }
+}
