@@ -23,6 +23,8 @@ public sealed class ArchitectureBuilder
     private readonly IBuildLog log;
     private readonly IProgressDisplay display;
     private readonly CancellationToken cancellationToken;
+    private readonly Lock hostToolsGate = new();
+    private string? hostTools;
 
     public ArchitectureBuilder(
         Recipe recipe,
@@ -121,6 +123,71 @@ public sealed class ArchitectureBuilder
         return results;
     }
 
+    /// <summary>
+    /// The folder of natively built host tools that cross builds put on PATH; built once per run
+    /// (and skipped when its record is current), whichever cross build asks first.
+    /// </summary>
+    private string HostTools(int jobs)
+    {
+        lock (hostToolsGate)
+        {
+            if (hostTools is not null)
+            {
+                return hostTools;
+            }
+
+            // Always from the patched tree: the unpatched build of Verify uses the same tools.
+            var head = stages.Read("patch")?.Outputs.GetValueOrDefault("head")
+                ?? throw new BuildException($"The source in {layout.Source} is not patched yet; run --target=Patch first.");
+            var sourceDirectory = layout.Source;
+
+            var spec = recipe.Build.HostTools!;
+            var host = Architecture.Host;
+            var toolchain = Toolchain.Native(host.Name, log);
+            var options = recipe.Build.OptionsFor(host.Name).ToList();
+            foreach (var option in spec.Options)
+            {
+                options.RemoveAll(o => o.Key == option.Key);
+                options.Add(option);
+            }
+
+            var buildDirectory = layout.BuildFor("host-tools");
+            var directory = Path.GetFullPath(Path.Combine(buildDirectory, spec.Directory));
+            var inputs = Hashing.Combine(
+                options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
+                    .Append(new("head", head))
+                    .Append(new("targets", string.Join(' ', spec.Targets)))
+                    .Append(new("toolchain", toolchain.Identity)));
+            if (stages.Current("build-host-tools", inputs, _ => spec.Targets.All(t => File.Exists(Path.Combine(directory, Path.GetFileName(t))))) is null)
+            {
+                log.Information($"Host tools: building {string.Join(", ", spec.Targets)} natively for the cross builds");
+                var configured = stages.Current("configure-host-tools", inputs, _ => true) is not null;
+                var plan = new CMakeBuildPlan
+                {
+                    SourceDirectory = sourceDirectory,
+                    BuildDirectory = buildDirectory,
+                    StageDirectory = layout.StageFor("host-tools"),
+                    LogFile = layout.LogFor("host-tools"),
+                    Prefix = recipe.Build.Prefix,
+                    Options = options,
+                    Targets = spec.Targets,
+                    InstallComponents = [],
+                    Jobs = jobs,
+                    Install = false,
+                    Label = "host-tools",
+                };
+                var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure: !configured, cancellationToken);
+                stages.Write("configure-host-tools", inputs, new Dictionary<string, string> { ["build"] = buildDirectory });
+                stages.Write("build-host-tools", inputs, new Dictionary<string, string> { ["directory"] = directory });
+                log.Information($"Host tools: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, on PATH from {directory}");
+            }
+
+            hostTools = directory;
+
+            return directory;
+        }
+    }
+
     /// <summary>Builds one architecture, then checks its ELF files and runs the smoke command.</summary>
     private CMakeBuildOutcome? BuildChecked(Architecture architecture, string head, int jobs, bool interactive)
     {
@@ -161,6 +228,9 @@ public sealed class ArchitectureBuilder
         var toolchain = architecture.IsHost
             ? Toolchain.Native(architecture.Name, log)
             : Toolchain.Cross(architecture, layout.Toolchains, log);
+        IReadOnlyList<string> extraPath = !architecture.IsHost && recipe.Build.HostTools is not null
+            ? [HostTools(jobs)]
+            : [];
         var options = recipe.Build.OptionsFor(architecture.Name);
         var configureInputs = Hashing.Combine(
             options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
@@ -197,6 +267,7 @@ public sealed class ArchitectureBuilder
             Jobs = jobs,
             Interactive = interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
             Label = name,
+            ExtraPath = extraPath,
         };
         log.Information($"Build {name}: {plan.Jobs} jobs, full output in {plan.LogFile}");
         var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);

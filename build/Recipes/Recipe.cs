@@ -140,6 +140,9 @@ public sealed record BuildSpec
     /// <summary>A command run from the staged tree after each build (<c>{stage}</c> is replaced), under qemu-user for a foreign architecture.</summary>
     public IReadOnlyList<string> Smoke { get; init; } = [];
 
+    /// <summary>Tools the build runs that must be built for the build machine first, when cross-compiling.</summary>
+    public HostToolsSpec? HostTools { get; init; }
+
     /// <summary>Debian packages the build needs on the build machine, for every architecture.</summary>
     public IReadOnlyList<string> Packages { get; init; } = [];
 
@@ -213,4 +216,20 @@ public sealed record VerifySpec
     public IReadOnlyList<string> Stop { get; init; } = [];
 
     public int TimeoutSeconds { get; init; } = 120;
+}
+
+/// <summary>
+/// A project that runs programs it builds itself during its build (MySQL runs <c>comp_err</c>)
+/// cannot run the cross-compiled ones; a native pass builds <see cref="Targets"/> first, and
+/// cross builds find them on PATH in <see cref="Directory"/> of that pass's build tree.
+/// </summary>
+public sealed record HostToolsSpec
+{
+    public required IReadOnlyList<string> Targets { get; init; }
+
+    /// <summary>The folder of the native build tree that holds the tools, relative to it.</summary>
+    public string Directory { get; init; } = ".";
+
+    /// <summary>Extra CMake options for the native pass, over the host architecture's options.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Options { get; init; } = [];
 }

@@ -258,8 +258,27 @@ public static partial class RecipeLoader
             }
         }
 
+        HostToolsSpec? hostTools = null;
+        if (build?.OptionalMapping("host-tools") is { } tools)
+        {
+            var targets = tools.StringList("targets");
+            if (targets.Count == 0)
+            {
+                throw YamlMapping.Error(tools.File, tools.NodeOf("targets"), "'build.host-tools.targets' needs at least one target");
+            }
+
+            hostTools = new HostToolsSpec
+            {
+                Targets = targets,
+                Directory = tools.OptionalString("directory") ?? ".",
+                Options = tools.OptionalMapping("options")?.AsPairs() ?? [],
+            };
+            tools.RejectUnknownKeys();
+        }
+
         var spec = new BuildSpec
         {
+            HostTools = hostTools,
             Packages = build?.StringList("packages") ?? [],
             Smoke = build?.StringList("smoke") ?? [],
             ArchPackages = archPackages,

@@ -12,7 +12,8 @@ public sealed record Architecture(
     string Multiarch,
     string Qemu,
     ushort ElfMachine,
-    byte ElfClass)
+    byte ElfClass,
+    string Loader)
 {
     public const byte Elf32 = 1;
     public const byte Elf64 = 2;
@@ -20,9 +21,9 @@ public sealed record Architecture(
     /// <summary>The table: the only place these names are written down.</summary>
     public static readonly IReadOnlyList<Architecture> All =
     [
-        new("amd64", "x86_64-linux-gnu", "x86_64", "x86_64-linux-gnu", "qemu-x86_64", 62, Elf64),
-        new("arm64", "aarch64-linux-gnu", "aarch64", "aarch64-linux-gnu", "qemu-aarch64", 183, Elf64),
-        new("armhf", "arm-linux-gnueabihf", "arm", "arm-linux-gnueabihf", "qemu-arm", 40, Elf32),
+        new("amd64", "x86_64-linux-gnu", "x86_64", "x86_64-linux-gnu", "qemu-x86_64", 62, Elf64, "/lib64/ld-linux-x86-64.so.2"),
+        new("arm64", "aarch64-linux-gnu", "aarch64", "aarch64-linux-gnu", "qemu-aarch64", 183, Elf64, "/lib/ld-linux-aarch64.so.1"),
+        new("armhf", "arm-linux-gnueabihf", "arm", "arm-linux-gnueabihf", "qemu-arm", 40, Elf32, "/lib/ld-linux-armhf.so.3"),
     ];
 
     public static IReadOnlyList<string> Names { get; } = All.Select(a => a.Name).ToList();
@@ -43,6 +44,14 @@ public sealed record Architecture(
 
     /// <summary>Where Debian's cross toolchain keeps this architecture's C library, for qemu's -L.</summary>
     public string SysRoot => $"/usr/{Triplet}";
+
+    /// <summary>
+    /// The library prefix qemu-user should use: none when the architecture's own C library is
+    /// installed through multiarch (its loader is in /lib), since the loader then reads the
+    /// host's ld.so.cache and must match the multiarch libraries it lists; the cross
+    /// toolchain's sysroot otherwise.
+    /// </summary>
+    public string? QemuPrefix => File.Exists(Loader) ? null : SysRoot;
 
     public string ElfDescription => $"{ElfName(ElfMachine)}, {(ElfClass == Elf64 ? "64" : "32")}-bit";
 

@@ -28,6 +28,12 @@ public sealed record CMakeBuildPlan
 
     public TimeSpan PlainInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Folders put in front of PATH for configure and build (native host tools of a cross build).</summary>
+    public IReadOnlyList<string> ExtraPath { get; init; } = [];
+
+    /// <summary>Whether to install into the stage after building (a host-tools pass does not).</summary>
+    public bool Install { get; init; } = true;
+
     /// <summary>What progress lines call this build (its architecture and variant).</summary>
     public string Label { get; init; } = string.Empty;
 }
@@ -93,15 +99,17 @@ public sealed class CMakeBuild
 
         if (reconfigure || !File.Exists(Path.Combine(plan.BuildDirectory, "CMakeCache.txt")))
         {
-            var configure = new ProcessSpec("cmake", ConfigureArguments(plan, toolchain));
+            var configure = new ProcessSpec("cmake", ConfigureArguments(plan, toolchain)) { Environment = PathFor(plan) };
             log.Information($"  configuring {plan.Options.Count} options in {plan.BuildDirectory}");
             RunLogged(configure, logFile, null, cancellationToken);
         }
 
         var progress = new NinjaProgress(plan.Label);
+        var environment = PathFor(plan);
+        environment["NINJA_STATUS"] = NinjaProgress.StatusFormat;
         var ninja = new ProcessSpec("ninja", ["-C", plan.BuildDirectory, "-j", plan.Jobs.ToString(), .. plan.Targets])
         {
-            Environment = new Dictionary<string, string?> { ["NINJA_STATUS"] = NinjaProgress.StatusFormat },
+            Environment = environment,
         };
         display.Start(plan.Interactive, plan.PlainInterval);
         try
@@ -119,7 +127,7 @@ public sealed class CMakeBuild
             display.Finish(progress);
         }
 
-        var staged = Install(plan, logFile, cancellationToken);
+        var staged = plan.Install ? Install(plan, logFile, cancellationToken) : 0;
 
         return new CMakeBuildOutcome(progress.Finished, progress.Total, DateTime.UtcNow - started, staged);
     }
@@ -199,6 +207,17 @@ public sealed class CMakeBuild
         throw new BuildException(
             $"`{spec.CommandLine}` failed with exit code {result.ExitCode}; the full output is in {LogName(logFile)}"
             + (failed.Length > 0 ? $":\n{failed}" : $":\n{result.CombinedTail(30)}"));
+    }
+
+    private static Dictionary<string, string?> PathFor(CMakeBuildPlan plan)
+    {
+        var environment = new Dictionary<string, string?>();
+        if (plan.ExtraPath.Count > 0)
+        {
+            environment["PATH"] = string.Join(':', plan.ExtraPath.Append(Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin"));
+        }
+
+        return environment;
     }
 
     private static string LogName(StreamWriter writer) => (writer.BaseStream as FileStream)?.Name ?? "the build log";

@@ -5,5 +5,7 @@ public static class Emulation
 {
     /// <summary>The command line as given for the host; prefixed with qemu-user for a foreign architecture.</summary>
     public static List<string> Wrap(Architecture architecture, IReadOnlyList<string> argv) =>
-        architecture.IsHost ? [.. argv] : [architecture.Qemu, "-L", architecture.SysRoot, .. argv];
+        architecture.IsHost ? [.. argv]
+        : architecture.QemuPrefix is { } prefix ? [architecture.Qemu, "-L", prefix, .. argv]
+        : [architecture.Qemu, .. argv];
 }

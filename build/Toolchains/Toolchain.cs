@@ -51,7 +51,8 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
             .Append("set(ENV{PKG_CONFIG_PATH} \"\")\n");
         if (qemu is not null)
         {
-            text.Append("set(CMAKE_CROSSCOMPILING_EMULATOR ").Append(qemu).Append(";-L;").Append(architecture.SysRoot).Append(")\n");
+            var emulator = architecture.QemuPrefix is { } prefix ? $"{qemu};-L;{prefix}" : qemu;
+            text.Append("set(CMAKE_CROSSCOMPILING_EMULATOR ").Append(emulator).Append(")\n");
         }
 
         if (launcher is not null)

@@ -19,6 +19,8 @@ public sealed class DemoProject : IDisposable
           targets: [cleaner, cleanerctl]
           install-components: [Server, Client]
           smoke: ["{stage}/usr/bin/cleanerctl"]
+          host-tools:
+            targets: [gen_banner]
         snap:
           build-packages: [g++, cmake, ninja-build]
           stage: [usr/bin/cleaner, usr/bin/cleanerctl, usr/share/cleaner]

@@ -88,8 +88,19 @@ public sealed class TestUpstream : IDisposable
             if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
               add_compile_definitions(UNIV_LINUX)
             endif()
+            # gen_banner runs during the build, as MySQL's comp_err does; a cross build finds a
+            # native one on PATH instead.
+            if(NOT CMAKE_CROSSCOMPILING)
+              add_executable(gen_banner src/gen_banner.cpp)
+            endif()
+            add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/banner.h
+              COMMAND gen_banner ${CMAKE_BINARY_DIR}/banner.h {{version}}
+              DEPENDS ${CMAKE_SOURCE_DIR}/src/gen_banner.cpp)
+            add_custom_target(banner DEPENDS ${CMAKE_BINARY_DIR}/banner.h)
             add_library(helpers STATIC {{helpers}})
             add_executable(cleaner src/main.cpp src/page_cleaner.cpp)
+            add_dependencies(cleaner banner)
+            target_include_directories(cleaner PRIVATE ${CMAKE_BINARY_DIR})
             target_link_libraries(cleaner helpers Threads::Threads)
             add_executable(cleanerctl src/ctl.cpp)
             install(TARGETS cleaner RUNTIME DESTINATION bin COMPONENT Server)
@@ -126,14 +137,27 @@ public sealed class TestUpstream : IDisposable
             }
 
             """);
+        File.WriteAllText(Path.Combine(work, "src", "gen_banner.cpp"), """
+            #include <cstdio>
+            int main(int argc, char **argv) {
+              if (argc != 3) { return 2; }
+              FILE *out = std::fopen(argv[1], "w");
+              if (out == nullptr) { return 1; }
+              std::fprintf(out, "#define BANNER \"page cleaner demo %s\"\n", argv[2]);
+              return std::fclose(out) == 0 ? 0 : 1;
+            }
+
+            """);
         File.WriteAllText(Path.Combine(work, "src", "main.cpp"), """
             #include <cstdio>
             #include <thread>
+            #include "banner.h"
 
             void page_cleaner_thread();
             int helper_sum();
 
             int main() {
+              std::puts(BANNER);
               std::thread cleaner(page_cleaner_thread);
               cleaner.join();
               std::printf("helpers: %d\n", helper_sum());
