@@ -18,7 +18,7 @@ public class MySqlPatchTests
     private TempDirectory work = null!;
     private ProcessResult patchRun = null!;
     private string source = null!;
-    private string buildDirectory = null!;
+    private string? hostTools;
 
     [OneTimeSetUp]
     public void CloneAndPatch()
@@ -37,7 +37,6 @@ public class MySqlPatchTests
             $"MySQL source: fetch+verify {MySqlSource.FetchTime.TotalSeconds:F0} s, import into the stand-in repository "
             + $"{MySqlSource.ImportTime.TotalSeconds:F0} s, Clone+Patch through the host {clock.Elapsed.TotalSeconds:F0} s");
         source = work.Combine("work", "mysql", "src");
-        buildDirectory = work.Combine("build");
     }
 
     [OneTimeTearDown]
@@ -50,43 +49,97 @@ public class MySqlPatchTests
         {
             Assert.That(patchRun.ExitCode, Is.Zero, patchRun.CombinedTail(40));
             Assert.That(patchRun.StandardOutput, Does.Contain($"served by git {MySqlSource.Repository}"));
-            Assert.That(patchRun.StandardOutput, Does.Contain("Patch: 1 patches applied"));
-            Assert.That(Shell.Git(source, "log", "-1", "--format=%s").Trim(),
-                Is.EqualTo("0001-innodb-page-cleaner-priority-option.patch"));
+            Assert.That(patchRun.StandardOutput, Does.Contain("Patch: 2 patches applied"));
+            Assert.That(Shell.Git(source, "log", "-2", "--format=%s").Trim().Split('\n'), Is.EqualTo(new[]
+            {
+                "0002-allow-32-bit-builds.patch", "0001-innodb-page-cleaner-priority-option.patch",
+            }));
             Assert.That(File.ReadAllText(Path.Combine(source, "storage", "innobase", "innodb.cmake")), Does.Contain(Option));
         });
     }
 
-    [Test]
-    public void Should_compile_setpriority_out_of_buf0flu_with_the_option_off()
+    [TestCase("amd64")]
+    [TestCase("arm64")]
+    [TestCase("armhf")]
+    public void Should_compile_setpriority_out_of_buf0flu_with_the_option_off(string architecture)
     {
-        var symbols = CompileBufFlu("OFF");
+        var (symbols, machine) = CompileBufFlu(Architecture.Named(architecture), "OFF");
 
         Assert.Multiple(() =>
         {
+            Assert.That(machine, Is.EqualTo(Architecture.Named(architecture).ElfMachine), "built for the architecture");
             Assert.That(symbols, Does.Not.Contain("setpriority").And.Not.Contain("getpriority"));
             Assert.That(symbols, Does.Contain("os_event_wait"), "the object is really buf0flu's");
         });
     }
 
-    [Test]
-    public void Should_keep_setpriority_in_buf0flu_with_the_option_on_as_upstream_does()
+    [TestCase("amd64")]
+    [TestCase("arm64")]
+    [TestCase("armhf")]
+    public void Should_keep_setpriority_in_buf0flu_with_the_option_on_as_upstream_does(string architecture)
     {
-        var symbols = CompileBufFlu("ON");
+        var (symbols, _) = CompileBufFlu(Architecture.Named(architecture), "ON");
 
         Assert.That(symbols, Does.Contain("setpriority").And.Contain("getpriority"));
     }
 
-    /// <summary>Configures amd64 with the recipe's options (the option set as given), compiles buf0flu.cc alone.</summary>
-    private string CompileBufFlu(string value)
+    /// <summary>
+    /// Configures one architecture with the recipe's options (the option set as given) and compiles
+    /// buf0flu.cc alone; a cross configure uses the tool's own toolchain file and finds a native
+    /// comp_err on PATH, as the host-tools pass provides it.
+    /// </summary>
+    private (string Symbols, ushort Machine) CompileBufFlu(Architecture architecture, string value)
     {
         Assume.That(patchRun.ExitCode, Is.Zero, "Clone and Patch must have worked");
         var log = new CollectingLog();
-        var toolchain = Toolchain.Native("amd64", log);
-        new Prerequisites(log).Ensure("the MySQL configure", MySqlSource.Recipe.Build.PackagesFor("amd64"), default);
-        var options = MySqlSource.Recipe.Build.OptionsFor("amd64")
+        var recipe = MySqlSource.Recipe;
+        new Prerequisites(log).Ensure($"the MySQL {architecture.Name} configure",
+            [.. architecture.CrossPackages, .. recipe.Build.PackagesFor(architecture.Name)], default);
+        var toolchain = architecture.IsHost
+            ? Toolchain.Native(architecture.Name, log)
+            : Toolchain.Cross(architecture, work.Combine("toolchains"), log);
+        IReadOnlyList<string> path = architecture.IsHost ? [] : [HostTools()];
+        var options = recipe.Build.OptionsFor(architecture.Name)
             .Select(o => o.Key == Option ? new KeyValuePair<string, string>(Option, value) : o)
             .ToList();
+        var buildDirectory = work.Combine("build-" + architecture.Name);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Configure(buildDirectory, options, toolchain, path);
+        var configured = clock.Elapsed;
+        var objectTarget = ObjectTarget(buildDirectory, "buf/buf0flu.cc.o");
+        clock.Restart();
+        var output = Run(buildDirectory, path, "ninja", "-j", SnapBuild.Pipeline.BuildPipeline.DefaultJobs().ToString(), objectTarget);
+        var steps = output.Split('\n').Count(l => l.StartsWith('['));
+        TestContext.Progress.WriteLine(
+            $"{architecture.Name} {Option}={value}: configure {configured.TotalSeconds:F0} s, buf0flu.cc.o in {steps} ninja steps, "
+            + $"{clock.Elapsed.TotalSeconds:F0} s");
+        var file = Path.Combine(buildDirectory, objectTarget);
+        var header = File.ReadAllBytes(file)[..20];
+        var nm = architecture.IsHost ? "nm" : $"{architecture.Triplet}-nm";
+
+        return (Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", file), (ushort)(header[18] | (header[19] << 8)));
+    }
+
+    /// <summary>A native comp_err, built once from the patched tree, for the cross configures.</summary>
+    private string HostTools()
+    {
+        if (hostTools is not null)
+        {
+            return hostTools;
+        }
+
+        var log = new CollectingLog();
+        var spec = MySqlSource.Recipe.Build.HostTools!;
+        var buildDirectory = work.Combine("build-host-tools");
+        Configure(buildDirectory, MySqlSource.Recipe.Build.OptionsFor("amd64"), Toolchain.Native("amd64", log), []);
+        Run(buildDirectory, [], "ninja", ["-j", SnapBuild.Pipeline.BuildPipeline.DefaultJobs().ToString(), .. spec.Targets]);
+        hostTools = Path.Combine(buildDirectory, spec.Directory);
+
+        return hostTools;
+    }
+
+    private void Configure(string buildDirectory, IReadOnlyList<KeyValuePair<string, string>> options, Toolchain toolchain, IReadOnlyList<string> path)
+    {
         var plan = new CMakeBuildPlan
         {
             SourceDirectory = source,
@@ -97,23 +150,31 @@ public class MySqlPatchTests
             Options = options,
             Targets = [],
             InstallComponents = [],
-            Jobs = SnapBuild.Pipeline.BuildPipeline.DefaultJobs(),
+            Jobs = 1,
         };
+        Run(work.Path, path, "cmake", [.. CMakeBuild.ConfigureArguments(plan, toolchain)]);
+    }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Shell.Run(work.Path, "cmake", [.. CMakeBuild.ConfigureArguments(plan, toolchain)]);
-        var configured = clock.Elapsed;
-        var objectTarget = Shell.Run(buildDirectory, "ninja", "-t", "targets", "all")
+    private static string ObjectTarget(string buildDirectory, string suffix) =>
+        Shell.Run(buildDirectory, "ninja", "-t", "targets", "all")
             .Split('\n')
             .Select(l => l.Split(':')[0])
-            .Single(t => t.EndsWith("buf/buf0flu.cc.o", StringComparison.Ordinal));
-        clock.Restart();
-        var output = Shell.Run(buildDirectory, "ninja", "-j", plan.Jobs.ToString(), objectTarget);
-        var steps = output.Split('\n').Count(l => l.StartsWith('['));
-        TestContext.Progress.WriteLine(
-            $"{Option}={value}: configure {configured.TotalSeconds:F0} s, buf0flu.cc.o in {steps} ninja steps, "
-            + $"{clock.Elapsed.TotalSeconds:F0} s");
+            .Single(t => t.EndsWith(suffix, StringComparison.Ordinal));
 
-        return Shell.Run(buildDirectory, "nm", "--undefined-only", "--demangle", Path.Combine(buildDirectory, objectTarget));
+    private static string Run(string directory, IReadOnlyList<string> path, string program, params string[] arguments)
+    {
+        var environment = new Dictionary<string, string?>();
+        if (path.Count > 0)
+        {
+            environment["PATH"] = string.Join(':', path.Append(Environment.GetEnvironmentVariable("PATH")!));
+        }
+
+        var result = ProcessRunner.Run(new ProcessSpec(program, arguments) { WorkingDirectory = directory, Environment = environment });
+        if (result.ExitCode != 0)
+        {
+            Assert.Fail($"{program} {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.CombinedTail(40)}");
+        }
+
+        return result.StandardOutput;
     }
 }
