@@ -39,6 +39,56 @@ public class CrossBuildTests
     }
 
     [Test]
+    public void Should_finish_the_other_architectures_when_one_fails_and_name_it()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        project.WriteRecipe($"    - git: {upstream.Url}\n", build: DemoProject.DefaultOptions.Replace(
+            "  targets: [cleaner, cleanerctl]",
+            "  arch-options:\n    arm64:\n      CMAKE_CXX_FLAGS: \"-fno-such-flag-for-the-test\"\n  targets: [cleaner, cleanerctl]",
+            StringComparison.Ordinal));
+        var pipeline = project.Pipeline("--arch=amd64,arm64,armhf");
+        pipeline.Clone();
+        pipeline.Patch();
+
+        var error = Assert.Throws<BuildException>(() => pipeline.Build());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.StartWith("The build failed for arm64 (the others built); arm64: `"));
+            Assert.That(error.Message, Does.Contain("-fno-such-flag-for-the-test"));
+            Assert.That(Directory.Exists(pipeline.Layout.StageFor("amd64")), Is.True);
+            Assert.That(Directory.Exists(pipeline.Layout.StageFor("armhf")), Is.True);
+            Assert.That(Directory.Exists(pipeline.Layout.StageFor("arm64")), Is.False);
+            Assert.That(project.Log.Lines, Has.Some.Match(@"arm64\s+failed"));
+            Assert.That(project.Log.Lines, Has.Some.Match(@"armhf\s+built, \d+ ninja steps"));
+        });
+    }
+
+    [Test]
+    public void Should_build_just_the_architecture_asked_for()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        var pipeline = project.Pipeline("--arch=arm64");
+        pipeline.Clone();
+        pipeline.Patch();
+
+        var built = pipeline.Build();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(built.Keys, Is.EqualTo(new[] { "arm64" }));
+            Assert.That(Directory.Exists(pipeline.Layout.StageFor("amd64")), Is.False);
+            Assert.That(File.ReadAllText(Path.Combine(pipeline.Layout.Toolchains, "arm64.cmake")),
+                Does.Contain("set(CMAKE_CXX_COMPILER /usr/bin/aarch64-linux-gnu-g++)")
+                    .And.Contain("set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)")
+                    .And.Contain("PKG_CONFIG_LIBDIR} \"/usr/lib/aarch64-linux-gnu/pkgconfig"));
+            Assert.That(project.Log.Lines, Has.Some.Contains("Host tools: building gen_banner natively"));
+        });
+    }
+
+    [Test]
     public void Should_fail_a_stage_that_holds_a_binary_for_another_architecture()
     {
         using var directory = new TempDirectory();
