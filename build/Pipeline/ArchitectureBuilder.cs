@@ -191,7 +191,7 @@ public sealed class ArchitectureBuilder
     /// <summary>Builds one architecture, then checks its ELF files and runs the smoke command.</summary>
     private CMakeBuildOutcome? BuildChecked(Architecture architecture, string head, int jobs, bool interactive)
     {
-        var outcome = BuildTree(architecture, head, layout.Source, string.Empty, jobs, interactive);
+        var outcome = BuildTree(architecture, head, layout, string.Empty, jobs, interactive);
         var stage = layout.StageFor(architecture.Name);
         var elves = ElfCheck.Check(stage, architecture);
         log.Information($"Build {architecture.Name}: {elves} ELF files checked ({architecture.ElfDescription})");
@@ -219,10 +219,11 @@ public sealed class ArchitectureBuilder
     }
 
     /// <summary>
-    /// Builds one source tree for one architecture. The variant ("" for the patched build,
-    /// "-unpatched" for Verify's reference build) keeps build, stage, log and records apart.
+    /// Builds one source tree for one architecture: the patched one in <paramref name="tree"/>'s
+    /// layout, or Verify's unpatched reference in its own. The variant ("" or "-unpatched")
+    /// keeps their stage records and log lines apart.
     /// </summary>
-    public CMakeBuildOutcome? BuildTree(Architecture architecture, string head, string sourceDirectory, string variant, int jobs, bool interactive)
+    public CMakeBuildOutcome? BuildTree(Architecture architecture, string head, WorkLayout tree, string variant, int jobs, bool interactive)
     {
         var name = architecture.Name + variant;
         var toolchain = architecture.IsHost
@@ -243,7 +244,7 @@ public sealed class ArchitectureBuilder
             new("targets", string.Join(' ', recipe.Build.Targets)),
             new("components", string.Join(' ', recipe.Build.InstallComponents)),
         ]);
-        var stageDirectory = layout.StageFor(name);
+        var stageDirectory = tree.StageFor(architecture.Name);
         var stageName = $"build-{name}";
         if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
         {
@@ -256,10 +257,11 @@ public sealed class ArchitectureBuilder
         var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
         var plan = new CMakeBuildPlan
         {
-            SourceDirectory = sourceDirectory,
-            BuildDirectory = layout.BuildFor(name),
+            SourceDirectory = tree.Source,
+            BuildDirectory = tree.BuildFor(architecture.Name),
             StageDirectory = stageDirectory,
-            LogFile = layout.LogFor(name),
+            LogFile = tree.LogFor(architecture.Name),
+            CacheBase = layout.Root,
             Prefix = recipe.Build.Prefix,
             Options = options,
             Targets = recipe.Build.Targets,

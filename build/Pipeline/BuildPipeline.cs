@@ -153,10 +153,10 @@ public sealed class BuildPipeline
             }
 
             log.Information($"Verify {architecture.Name}: building the unpatched {Recipe.Upstream.Tag} for comparison");
-            Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.UnpatchedSource, log);
-            builder.BuildTree(architecture, commit, Layout.UnpatchedSource, "-unpatched", builder.JobsTotal, interactive: true);
+            Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.Unpatched.Source, log);
+            builder.BuildTree(architecture, commit, Layout.Unpatched, "-unpatched", builder.JobsTotal, interactive: true);
             var verifier = new SeccompVerifier(launcher, log, architecture);
-            foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.StageFor(architecture.Name + "-unpatched")) })
+            foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.Unpatched.StageFor(architecture.Name)) })
             {
                 foreach (var filter in new[] { SeccompFilter.Kill, SeccompFilter.Eperm })
                 {

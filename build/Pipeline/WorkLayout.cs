@@ -9,8 +9,12 @@ public sealed record WorkLayout(string Root)
 
     public string Logs => Path.Combine(Root, "logs");
 
-    /// <summary>The release without the series, which Verify builds for comparison.</summary>
-    public string UnpatchedSource => Path.Combine(Root, "unpatched", "src");
+    /// <summary>
+    /// The release without the series, which Verify builds for comparison, laid out like this
+    /// one (src, build, stage, logs) so that every path relative to a build directory is the
+    /// same in both and ccache serves the unchanged objects from the patched build.
+    /// </summary>
+    public WorkLayout Unpatched => new(Path.Combine(Root, "unpatched"));
 
     /// <summary>Helper programs the pipeline compiles for itself (the seccomp launcher).</summary>
     public string Tools => Path.Combine(Root, "tools");

@@ -31,6 +31,13 @@ public sealed record CMakeBuildPlan
     /// <summary>Folders put in front of PATH for configure and build (native host tools of a cross build).</summary>
     public IReadOnlyList<string> ExtraPath { get; init; } = [];
 
+    /// <summary>
+    /// ccache's base directory: paths below it are hashed relative to the build directory (and
+    /// the build directory itself is left out of the hash), so two trees laid out alike share
+    /// cached objects.
+    /// </summary>
+    public string? CacheBase { get; init; }
+
     /// <summary>Whether to install into the stage after building (a host-tools pass does not).</summary>
     public bool Install { get; init; } = true;
 
@@ -212,6 +219,12 @@ public sealed class CMakeBuild
     private static Dictionary<string, string?> PathFor(CMakeBuildPlan plan)
     {
         var environment = new Dictionary<string, string?>();
+        if (plan.CacheBase is not null)
+        {
+            environment["CCACHE_BASEDIR"] = plan.CacheBase;
+            environment["CCACHE_NOHASHDIR"] = "1";
+        }
+
         if (plan.ExtraPath.Count > 0)
         {
             environment["PATH"] = string.Join(':', plan.ExtraPath.Append(Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin"));

@@ -170,7 +170,7 @@ public class PipelineTests
             Assert.That(outcomes["patched amd64 Eperm"].Survived, Is.True);
             Assert.That(outcomes["unpatched amd64 Kill"].KilledBySigsys, Is.True, outcomes["unpatched amd64 Kill"].Detail);
             Assert.That(outcomes["unpatched amd64 Eperm"].Survived, Is.True, "EPERM only makes the call fail");
-            Assert.That(ImportedSymbols(Path.Combine(pipeline.Layout.StageFor("amd64-unpatched"), "usr", "bin", "cleaner")),
+            Assert.That(ImportedSymbols(Path.Combine(pipeline.Layout.Unpatched.StageFor("amd64"), "usr", "bin", "cleaner")),
                 Does.Contain("setpriority"));
         });
     }
