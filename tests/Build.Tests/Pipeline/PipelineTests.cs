@@ -39,10 +39,7 @@ public class PipelineTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var first = project.Pipeline();
-        first.Clone();
-        first.Patch();
-        first.Build();
+        var first = project.Built();
         first.Snap();
 
         var second = project.Pipeline();
@@ -66,9 +63,7 @@ public class PipelineTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var first = project.Pipeline();
-        first.Clone();
-        first.Patch();
+        var first = project.Patched();
         var cold = first.Build()["amd64"]!;
         var helper = Path.Combine(project.Source, "src", "helper3.cpp");
         var untouched = File.GetLastWriteTimeUtc(helper);
@@ -97,10 +92,7 @@ public class PipelineTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var first = project.Pipeline();
-        first.Clone();
-        first.Patch();
-        first.Build();
+        var first = project.Built();
 
         project.WriteRecipe($"    - git: {upstream.Url}\n", build: DemoProject.DefaultOptions.Replace(
             "WITH_PAGE_CLEANER_PRIORITY: \"OFF\"", "WITH_PAGE_CLEANER_PRIORITY: \"ON\"", StringComparison.Ordinal));
@@ -136,9 +128,7 @@ public class PipelineTests
 
             """);
         File.AppendAllText(Path.Combine(project.PatchesDirectory, "series"), "0003-break-helper5.patch\n");
-        var pipeline = project.Pipeline();
-        pipeline.Clone();
-        pipeline.Patch();
+        var pipeline = project.Patched();
 
         var error = Assert.Throws<BuildException>(() => pipeline.Build());
 
@@ -157,10 +147,7 @@ public class PipelineTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var pipeline = project.Pipeline();
-        pipeline.Clone();
-        pipeline.Patch();
-        pipeline.Build();
+        var pipeline = project.Built();
 
         var outcomes = pipeline.Verify().ToDictionary(o => $"{o.Build} {o.Filter}");
 
@@ -182,10 +169,7 @@ public class PipelineTests
         using var project = new DemoProject(upstream);
         project.WriteRecipe($"    - git: {upstream.Url}\n", build: DemoProject.DefaultOptions.Replace(
             "WITH_PAGE_CLEANER_PRIORITY: \"OFF\"", "WITH_PAGE_CLEANER_PRIORITY: \"ON\"", StringComparison.Ordinal));
-        var pipeline = project.Pipeline();
-        pipeline.Clone();
-        pipeline.Patch();
-        pipeline.Build();
+        var pipeline = project.Built();
 
         var error = Assert.Throws<BuildException>(() => pipeline.Verify());
 

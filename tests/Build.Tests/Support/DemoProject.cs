@@ -95,6 +95,25 @@ public sealed class DemoProject : IDisposable
         return new SnapBuild.Pipeline.BuildPipeline(settings, Log, new SilentProgress(), CancellationToken.None);
     }
 
+    /// <summary>A pipeline that has cloned and patched the upstream.</summary>
+    public SnapBuild.Pipeline.BuildPipeline Patched(params string[] extra)
+    {
+        var pipeline = Pipeline(extra);
+        pipeline.Clone();
+        pipeline.Patch();
+
+        return pipeline;
+    }
+
+    /// <summary>A pipeline that has cloned, patched and built the upstream.</summary>
+    public SnapBuild.Pipeline.BuildPipeline Built(params string[] extra)
+    {
+        var pipeline = Patched(extra);
+        pipeline.Build();
+
+        return pipeline;
+    }
+
     public void Dispose() => directory.Dispose();
 
     private sealed class SilentProgress : IProgressDisplay

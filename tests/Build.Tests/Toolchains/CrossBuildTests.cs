@@ -12,9 +12,7 @@ public class CrossBuildTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var pipeline = project.Pipeline("--arch=amd64,arm64,armhf");
-        pipeline.Clone();
-        pipeline.Patch();
+        var pipeline = project.Patched("--arch=amd64,arm64,armhf");
 
         var built = pipeline.Build();
         var outcomes = pipeline.Verify().ToDictionary(o => $"{o.Build} {o.Filter}");
@@ -47,9 +45,7 @@ public class CrossBuildTests
             "  targets: [cleaner, cleanerctl]",
             "  arch-options:\n    arm64:\n      CMAKE_CXX_FLAGS: \"-fno-such-flag-for-the-test\"\n  targets: [cleaner, cleanerctl]",
             StringComparison.Ordinal));
-        var pipeline = project.Pipeline("--arch=amd64,arm64,armhf");
-        pipeline.Clone();
-        pipeline.Patch();
+        var pipeline = project.Patched("--arch=amd64,arm64,armhf");
 
         var error = Assert.Throws<BuildException>(() => pipeline.Build());
 
@@ -70,9 +66,7 @@ public class CrossBuildTests
     {
         using var upstream = new TestUpstream();
         using var project = new DemoProject(upstream);
-        var pipeline = project.Pipeline("--arch=arm64");
-        pipeline.Clone();
-        pipeline.Patch();
+        var pipeline = project.Patched("--arch=arm64");
 
         var built = pipeline.Build();
 
