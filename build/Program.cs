@@ -8,6 +8,7 @@ return new CakeHost()
     .UseLifetime<BuildLifetime>()
     .UseExitCode<BuildException>(1)
     .UseExitCode<UsageException>(2)
+    .UseExitCode<OperationCanceledException>(130)
     .UseHelpSection("Build options (argument, then SNAPBUILD_<NAME>, then recipe, then default)",
         BuildSettings.Options.Select(o => ($"--{o.Name}", o.Help)).ToList())
     .Run(args);
