@@ -53,7 +53,7 @@ public sealed record CMakeBuildOutcome(int StepsRun, int StepsTotal, TimeSpan El
 /// directory. The build directory persists between runs, so Ninja rebuilds only what changed.
 /// Compiler output goes to a log file; the console gets progress from Ninja's own status.
 /// </summary>
-public sealed class CMakeBuild
+public sealed partial class CMakeBuild
 {
     private readonly IBuildLog log;
     private readonly IProgressDisplay display;
@@ -165,11 +165,27 @@ public sealed class CMakeBuild
                 arguments.AddRange(["--component", component]);
             }
 
-            RunLogged(
-                new ProcessSpec("cmake", arguments) { Environment = new Dictionary<string, string?> { ["DESTDIR"] = fresh } },
-                logFile,
-                null,
-                cancellationToken);
+            var install = new ProcessSpec("cmake", arguments) { Environment = new Dictionary<string, string?> { ["DESTDIR"] = fresh } };
+            var built = new HashSet<string>(StringComparer.Ordinal);
+            while (true)
+            {
+                var missing = TryInstall(install, logFile, plan.BuildDirectory, cancellationToken);
+                if (missing is null)
+                {
+                    break;
+                }
+
+                // A component can install files of targets the recipe does not list (MySQL's
+                // Server component installs every plugin); build each one the install asks for.
+                if (!built.Add(missing))
+                {
+                    throw new BuildException(
+                        $"`{install.CommandLine}` still misses {missing} after building it; see {LogName(logFile)}.");
+                }
+
+                log.Information($"  the {component ?? "default"} install needs {missing}, which the targets do not build; building it");
+                RunLogged(new ProcessSpec("ninja", ["-C", plan.BuildDirectory, "-j", plan.Jobs.ToString(), missing]), logFile, null, cancellationToken);
+            }
         }
 
         if (Directory.Exists(plan.StageDirectory))
@@ -185,6 +201,25 @@ public sealed class CMakeBuild
 
         return Directory.EnumerateFiles(plan.StageDirectory, "*", SearchOption.AllDirectories).Count();
     }
+
+    /// <summary>Runs an install; returns the build-tree file it could not find, or null when it worked.</summary>
+    private string? TryInstall(ProcessSpec spec, StreamWriter logFile, string buildDirectory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            RunLogged(spec, logFile, null, cancellationToken);
+
+            return null;
+        }
+        catch (BuildException exception) when (MissingFile().Match(exception.Message) is { Success: true } match
+            && Path.GetFullPath(match.Groups[1].Value).StartsWith(Path.GetFullPath(buildDirectory) + "/", StringComparison.Ordinal))
+        {
+            return Path.GetRelativePath(buildDirectory, match.Groups[1].Value);
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("file INSTALL cannot find\\s+\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex MissingFile();
 
     private void RunLogged(ProcessSpec spec, StreamWriter logFile, Action<string>? onLine, CancellationToken cancellationToken)
     {

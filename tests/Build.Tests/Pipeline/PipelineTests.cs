@@ -177,6 +177,23 @@ public class PipelineTests
     }
 
     [Test]
+    public void Should_build_what_an_install_component_needs_beyond_the_listed_targets()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        project.WriteRecipe($"    - git: {upstream.Url}\n", build: DemoProject.DefaultOptions.Replace(
+            "targets: [cleaner, cleanerctl]", "targets: [cleaner]", StringComparison.Ordinal));
+
+        var pipeline = project.Built();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.Exists(Path.Combine(pipeline.Layout.StageFor("amd64"), "usr", "bin", "cleanerctl")), Is.True);
+            Assert.That(project.Log.Lines, Has.Some.Contains("the Client install needs cleanerctl, which the targets do not build"));
+        });
+    }
+
+    [Test]
     public void Should_refuse_to_patch_before_anything_is_cloned()
     {
         using var upstream = new TestUpstream();
