@@ -63,13 +63,14 @@ public class MySqlPatchTests
     [TestCase("armhf")]
     public void Should_compile_setpriority_out_of_buf0flu_with_the_option_off(string architecture)
     {
-        var (symbols, machine) = CompileBufFlu(Architecture.Named(architecture), "OFF");
+        var objects = CompileBufFlu(Architecture.Named(architecture), "OFF");
 
         Assert.Multiple(() =>
         {
-            Assert.That(machine, Is.EqualTo(Architecture.Named(architecture).ElfMachine), "built for the architecture");
-            Assert.That(symbols, Does.Not.Contain("setpriority").And.Not.Contain("getpriority"));
-            Assert.That(symbols, Does.Contain("os_event_wait"), "the object is really buf0flu's");
+            Assert.That(objects.Machine, Is.EqualTo(Architecture.Named(architecture).ElfMachine), "built for the architecture");
+            Assert.That(objects.Flush, Does.Not.Contain("setpriority").And.Not.Contain("getpriority"));
+            Assert.That(objects.Flush, Does.Contain("os_event_wait"), "the object is really buf0flu's");
+            Assert.That(objects.Pool, Does.Not.Contain("setpriority"), "buf0buf.cc's buffer-pool threads too");
         });
     }
 
@@ -78,9 +79,13 @@ public class MySqlPatchTests
     [TestCase("armhf")]
     public void Should_keep_setpriority_in_buf0flu_with_the_option_on_as_upstream_does(string architecture)
     {
-        var (symbols, _) = CompileBufFlu(Architecture.Named(architecture), "ON");
+        var objects = CompileBufFlu(Architecture.Named(architecture), "ON");
 
-        Assert.That(symbols, Does.Contain("setpriority").And.Contain("getpriority"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(objects.Flush, Does.Contain("setpriority").And.Contain("getpriority"));
+            Assert.That(objects.Pool, Does.Contain("setpriority"));
+        });
     }
 
     /// <summary>
@@ -88,7 +93,7 @@ public class MySqlPatchTests
     /// buf0flu.cc alone; a cross configure uses the tool's own toolchain file and finds a native
     /// comp_err on PATH, as the host-tools pass provides it.
     /// </summary>
-    private (string Symbols, ushort Machine) CompileBufFlu(Architecture architecture, string value)
+    private (string Flush, string Pool, ushort Machine) CompileBufFlu(Architecture architecture, string value)
     {
         Assume.That(patchRun.ExitCode, Is.Zero, "Clone and Patch must have worked");
         var log = new CollectingLog();
@@ -107,17 +112,21 @@ public class MySqlPatchTests
         Configure(buildDirectory, options, toolchain, path);
         var configured = clock.Elapsed;
         var objectTarget = ObjectTarget(buildDirectory, "buf/buf0flu.cc.o");
+        var poolTarget = ObjectTarget(buildDirectory, "buf/buf0buf.cc.o");
         clock.Restart();
-        var output = Run(buildDirectory, path, "ninja", "-j", SnapBuild.Pipeline.BuildPipeline.DefaultJobs().ToString(), objectTarget);
+        var output = Run(buildDirectory, path, "ninja", "-j", SnapBuild.Pipeline.BuildPipeline.DefaultJobs().ToString(), objectTarget, poolTarget);
         var steps = output.Split('\n').Count(l => l.StartsWith('['));
         TestContext.Progress.WriteLine(
-            $"{architecture.Name} {Option}={value}: configure {configured.TotalSeconds:F0} s, buf0flu.cc.o in {steps} ninja steps, "
+            $"{architecture.Name} {Option}={value}: configure {configured.TotalSeconds:F0} s, buf0flu.cc.o and buf0buf.cc.o in {steps} ninja steps, "
             + $"{clock.Elapsed.TotalSeconds:F0} s");
         var file = Path.Combine(buildDirectory, objectTarget);
         var header = File.ReadAllBytes(file)[..20];
         var nm = architecture.IsHost ? "nm" : $"{architecture.Triplet}-nm";
 
-        return (Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", file), (ushort)(header[18] | (header[19] << 8)));
+        return (
+            Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", file),
+            Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", Path.Combine(buildDirectory, poolTarget)),
+            (ushort)(header[18] | (header[19] << 8)));
     }
 
     /// <summary>A native comp_err, built once from the patched tree, for the cross configures.</summary>
