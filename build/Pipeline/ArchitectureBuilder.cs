@@ -98,9 +98,11 @@ public sealed class ArchitectureBuilder
             foreach (var architecture in targets)
             {
                 var result = failures.TryGetValue(architecture.Name, out var failure) ? "failed"
-                    : results.GetValueOrDefault(architecture.Name) is { } outcome ? $"built, {outcome.StepsRun} ninja steps"
+                    : results.GetValueOrDefault(architecture.Name) is { } outcome
+                        ? $"built, {outcome.StepsRun} ninja steps"
                     : "up to date";
-                log.Information($"  {architecture.Name,-6} {result,-28} {NinjaProgress.Format(times[architecture.Name])}");
+                var time = NinjaProgress.Format(times[architecture.Name]);
+                log.Information($"  {architecture.Name,-6} {result,-28} {time}");
             }
         }
 
@@ -138,50 +140,34 @@ public sealed class ArchitectureBuilder
 
             // Always from the patched tree: the unpatched build of Verify uses the same tools.
             var head = stages.Read("patch")?.Outputs.GetValueOrDefault("head")
-                ?? throw new BuildException($"The source in {layout.Source} is not patched yet; run --target=Patch first.");
-            var sourceDirectory = layout.Source;
-
+                ?? throw new BuildException(
+                    $"The source in {layout.Source} is not patched yet; run --target=Patch first.");
             var spec = recipe.Build.HostTools!;
-            var host = Architecture.Host;
-            var toolchain = Toolchain.Native(host.Name, log);
-            var options = recipe.Build.OptionsFor(host.Name).ToList();
+            var toolchain = Toolchain.Native(Architecture.Host.Name, log);
+            var options = recipe.Build.OptionsFor(Architecture.Host.Name).ToList();
             foreach (var option in spec.Options)
             {
                 options.RemoveAll(o => o.Key == option.Key);
                 options.Add(option);
             }
 
-            var buildDirectory = layout.BuildFor("host-tools");
-            var directory = Path.GetFullPath(Path.Combine(buildDirectory, spec.Directory));
-            var inputs = Hashing.Combine(
-                options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
-                    .Append(new("head", head))
-                    .Append(new("targets", string.Join(' ', spec.Targets)))
-                    .Append(new("toolchain", toolchain.Identity)));
-            if (stages.Current("build-host-tools", inputs, _ => spec.Targets.All(t => File.Exists(Path.Combine(directory, Path.GetFileName(t))))) is null)
+            var plan = new CMakeBuildPlan
             {
-                log.Information($"Host tools: building {string.Join(", ", spec.Targets)} natively for the cross builds");
-                var configured = stages.Current("configure-host-tools", inputs, _ => true) is not null;
-                var plan = new CMakeBuildPlan
-                {
-                    SourceDirectory = sourceDirectory,
-                    BuildDirectory = buildDirectory,
-                    StageDirectory = layout.StageFor("host-tools"),
-                    LogFile = layout.LogFor("host-tools"),
-                    Prefix = recipe.Build.Prefix,
-                    Options = options,
-                    Targets = spec.Targets,
-                    InstallComponents = [],
-                    Jobs = jobs,
-                    Install = false,
-                    Label = "host-tools",
-                };
-                var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure: !configured, cancellationToken);
-                stages.Write("configure-host-tools", inputs, new Dictionary<string, string> { ["build"] = buildDirectory });
-                stages.Write("build-host-tools", inputs, new Dictionary<string, string> { ["directory"] = directory });
-                log.Information($"Host tools: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, on PATH from {directory}");
-            }
-
+                SourceDirectory = layout.Source,
+                BuildDirectory = layout.BuildFor("host-tools"),
+                StageDirectory = layout.StageFor("host-tools"),
+                LogFile = layout.LogFor("host-tools"),
+                Prefix = recipe.Build.Prefix,
+                Options = options,
+                Targets = spec.Targets,
+                InstallComponents = [],
+                Jobs = jobs,
+                Install = false,
+                Label = "host-tools",
+            };
+            var directory = Path.GetFullPath(Path.Combine(plan.BuildDirectory, spec.Directory));
+            bool Built() => spec.Targets.All(t => File.Exists(Path.Combine(directory, Path.GetFileName(t))));
+            RunRecorded(plan, toolchain, head, Built);
             hostTools = directory;
 
             return directory;
@@ -205,17 +191,20 @@ public sealed class ArchitectureBuilder
 
     private void Smoke(Architecture architecture, string stage)
     {
-        var argv = Emulation.Wrap(architecture, recipe.Build.Smoke.Select(a => a.Replace("{stage}", stage, StringComparison.Ordinal)).ToList());
+        var command = recipe.Build.Smoke.Select(a => a.Replace("{stage}", stage, StringComparison.Ordinal)).ToList();
+        var argv = Emulation.Wrap(architecture, command);
         var result = ProcessRunner.Run(new ProcessSpec(argv[0], argv.Skip(1).ToList()), cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new BuildException(
-                $"The smoke command `{string.Join(' ', argv)}` for {architecture.Name} failed with exit code {result.ExitCode}: "
+                $"The smoke command `{string.Join(' ', argv)}` for {architecture.Name} failed "
+                + $"with exit code {result.ExitCode}: "
                 + result.CombinedTail(5));
         }
 
-        var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
-        log.Information($"Build {architecture.Name}: smoke run {(architecture.IsHost ? "natively" : "under " + architecture.Qemu)}: {first}");
+        var first = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        var how = architecture.IsHost ? "natively" : "under " + architecture.Qemu;
+        log.Information($"Build {architecture.Name}: smoke run {how}: {first}");
     }
 
     /// <summary>
@@ -223,7 +212,13 @@ public sealed class ArchitectureBuilder
     /// layout, or Verify's unpatched reference in its own. The variant ("" or "-unpatched")
     /// keeps their stage records and log lines apart.
     /// </summary>
-    public CMakeBuildOutcome? BuildTree(Architecture architecture, string head, WorkLayout tree, string variant, int jobs, bool interactive)
+    public CMakeBuildOutcome? BuildTree(
+        Architecture architecture,
+        string head,
+        WorkLayout tree,
+        string variant,
+        int jobs,
+        bool interactive)
     {
         var name = architecture.Name + variant;
         var toolchain = architecture.IsHost
@@ -232,29 +227,7 @@ public sealed class ArchitectureBuilder
         IReadOnlyList<string> extraPath = !architecture.IsHost && recipe.Build.HostTools is not null
             ? [HostTools(jobs)]
             : [];
-        var options = recipe.Build.OptionsFor(architecture.Name);
-        var configureInputs = Hashing.Combine(
-            options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
-                .Append(new("prefix", recipe.Build.Prefix))
-                .Append(new("toolchain", toolchain.Identity)));
-        var buildInputs = Hashing.Combine(
-        [
-            new("head", head),
-            new("configure", configureInputs),
-            new("targets", string.Join(' ', recipe.Build.Targets)),
-            new("components", string.Join(' ', recipe.Build.InstallComponents)),
-        ]);
         var stageDirectory = tree.StageFor(architecture.Name);
-        var stageName = $"build-{name}";
-        if (stages.Current(stageName, buildInputs, _ => Directory.Exists(stageDirectory)) is not null)
-        {
-            log.Information($"Build {name}: up to date in {stageDirectory}");
-
-            return null;
-        }
-
-        var configureName = $"configure-{name}";
-        var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
         var plan = new CMakeBuildPlan
         {
             SourceDirectory = tree.Source,
@@ -263,26 +236,66 @@ public sealed class ArchitectureBuilder
             LogFile = tree.LogFor(architecture.Name),
             CacheBase = layout.Root,
             Prefix = recipe.Build.Prefix,
-            Options = options,
+            Options = recipe.Build.OptionsFor(architecture.Name),
             Targets = recipe.Build.Targets,
             InstallComponents = recipe.Build.InstallComponents,
             Jobs = jobs,
-            Interactive = interactive && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null,
+            Interactive = interactive && !Console.IsOutputRedirected
+                && Environment.GetEnvironmentVariable("CI") is null,
             Label = name,
             ExtraPath = extraPath,
         };
-        log.Information($"Build {name}: {plan.Jobs} jobs, full output in {plan.LogFile}");
+
+        return RunRecorded(plan, toolchain, head, () => Directory.Exists(stageDirectory));
+    }
+
+    /// <summary>
+    /// Runs a build plan unless its record says the same inputs already produced output that
+    /// <paramref name="outputExists"/> still finds. Configure inputs (options, prefix, toolchain)
+    /// and build inputs (those plus the source commit, targets and components) are recorded
+    /// apart, so a new commit rebuilds without configuring again.
+    /// </summary>
+    /// <returns>What the build did, or null when it was up to date.</returns>
+    private CMakeBuildOutcome? RunRecorded(
+        CMakeBuildPlan plan,
+        Toolchain toolchain,
+        string head,
+        Func<bool> outputExists)
+    {
+        var configureInputs = Hashing.Combine(
+            plan.Options.Select(o => new KeyValuePair<string, string>("-D" + o.Key, o.Value))
+                .Append(new("prefix", plan.Prefix))
+                .Append(new("toolchain", toolchain.Identity)));
+        var buildInputs = Hashing.Combine(
+        [
+            new("head", head),
+            new("configure", configureInputs),
+            new("targets", string.Join(' ', plan.Targets)),
+            new("components", string.Join(' ', plan.InstallComponents)),
+        ]);
+        var stageName = $"build-{plan.Label}";
+        if (stages.Current(stageName, buildInputs, _ => outputExists()) is not null)
+        {
+            log.Information($"Build {plan.Label}: up to date");
+
+            return null;
+        }
+
+        var configureName = $"configure-{plan.Label}";
+        var reconfigure = stages.Current(configureName, configureInputs, _ => true) is null;
+        log.Information($"Build {plan.Label}: {plan.Jobs} jobs, full output in {plan.LogFile}");
         var outcome = new CMakeBuild(log, display).Run(plan, toolchain, reconfigure, cancellationToken);
-        stages.Write(configureName, configureInputs, new Dictionary<string, string> { ["build"] = plan.BuildDirectory });
+        var configured = new Dictionary<string, string> { ["build"] = plan.BuildDirectory };
+        stages.Write(configureName, configureInputs, configured);
         stages.Write(stageName, buildInputs, new Dictionary<string, string>
         {
-            ["stage"] = stageDirectory,
+            ["stage"] = plan.StageDirectory,
             ["steps-run"] = outcome.StepsRun.ToString(),
             ["files"] = outcome.FilesStaged.ToString(),
         });
         log.Information(
-            $"Build {name}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}, "
-            + $"{outcome.FilesStaged} files staged in {stageDirectory}");
+            $"Build {plan.Label}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}"
+            + (plan.Install ? $", {outcome.FilesStaged} files staged in {plan.StageDirectory}" : string.Empty));
 
         return outcome;
     }

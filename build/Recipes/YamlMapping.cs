@@ -74,43 +74,25 @@ internal sealed class YamlMapping
         };
     }
 
-    public IReadOnlyList<string> StringList(string key)
-    {
-        var value = Find(key);
-        if (value is null)
-        {
-            return [];
-        }
-
-        if (value is not YamlSequenceNode sequence)
-        {
-            throw Error(File, value, $"'{Qualified(key)}' must be a list");
-        }
-
-        return sequence.Children
+    public IReadOnlyList<string> StringList(string key) =>
+        Sequence(key)
             .Select(item => item is YamlScalarNode { Value: { Length: > 0 } text }
                 ? text
                 : throw Error(File, item, $"each item of '{Qualified(key)}' must be a text value"))
             .ToList();
-    }
 
-    public IReadOnlyList<YamlMapping> MappingList(string key)
-    {
-        var value = Find(key);
-        if (value is null)
-        {
-            return [];
-        }
-
-        if (value is not YamlSequenceNode sequence)
-        {
-            throw Error(File, value, $"'{Qualified(key)}' must be a list");
-        }
-
-        return sequence.Children
+    public IReadOnlyList<YamlMapping> MappingList(string key) =>
+        Sequence(key)
             .Select((item, i) => new YamlMapping(File, $"{Qualified(key)}[{i}]", item))
             .ToList();
-    }
+
+    /// <summary>The items of a list-valued key; none when the key is absent.</summary>
+    private IEnumerable<YamlNode> Sequence(string key) => Find(key) switch
+    {
+        null => [],
+        YamlSequenceNode sequence => sequence.Children,
+        var other => throw Error(File, other, $"'{Qualified(key)}' must be a list"),
+    };
 
     public YamlMapping? OptionalMapping(string key)
     {

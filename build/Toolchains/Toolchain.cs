@@ -62,14 +62,13 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
         }
 
         AtomicFile.WriteIfChanged(file, text.ToString());
-        var version = ProcessRunner.RunChecked(new ProcessSpec(cxx, ["--version"])).StandardOutput.Split('\n')[0];
-        var cmake = ProcessRunner.RunChecked(new ProcessSpec("cmake", ["--version"])).StandardOutput.Split('\n')[0];
         log.Verbose($"  {architecture.Name}: toolchain file {file}");
 
         return new Toolchain(architecture.Name, cc, cxx, launcher)
         {
             ToolchainFile = file,
-            Identity = $"{version}; {cmake}; launcher {(launcher is null ? "none" : "ccache")}; {Hashing.Sha256OfText(text.ToString())[..12]}",
+            Identity = $"{VersionOf(cxx)}; {VersionOf("cmake")}; launcher {(launcher is null ? "none" : "ccache")}; "
+                + Hashing.Sha256OfText(text.ToString())[..12],
         };
     }
 
@@ -81,7 +80,8 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
             if (Which(tool.Item1) is null)
             {
                 throw new BuildException(
-                    $"The build needs `{tool.Item1}`, which is not on PATH; install it with `sudo apt-get install {tool.Item2}`.");
+                    $"The build needs `{tool.Item1}`, which is not on PATH; "
+                    + $"install it with `sudo apt-get install {tool.Item2}`.");
             }
         }
 
@@ -91,14 +91,22 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
             log.Information("  ccache is not installed, so compiles are not cached (apt-get install ccache).");
         }
 
-        var version = ProcessRunner.RunChecked(new ProcessSpec("c++", ["--version"])).StandardOutput.Split('\n')[0];
-        var cmake = ProcessRunner.RunChecked(new ProcessSpec("cmake", ["--version"])).StandardOutput.Split('\n')[0];
-
         return new Toolchain(architecture, Which("cc")!, Which("c++")!, launcher)
         {
-            Identity = $"{version}; {cmake}; launcher {(launcher is null ? "none" : "ccache")}",
+            Identity = $"{VersionOf("c++")}; {VersionOf("cmake")}; launcher {(launcher is null ? "none" : "ccache")}",
         };
     }
+
+    /// <summary>
+    /// The first line of a tool's <c>--version</c>, asked once per run: every architecture and
+    /// the host-tools pass need the same answer.
+    /// </summary>
+    private static string VersionOf(string program) =>
+        Versions.GetOrAdd(program, p =>
+            ProcessRunner.RunChecked(new ProcessSpec(p, ["--version"])).StandardOutput.Split('\n')[0]);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Versions =
+        new(StringComparer.Ordinal);
 
     /// <summary>The full path of a program on PATH, or null.</summary>
     public static string? Which(string program)

@@ -78,7 +78,7 @@ public class CrossBuildTests
                 Does.Contain("set(CMAKE_CXX_COMPILER /usr/bin/aarch64-linux-gnu-g++)")
                     .And.Contain("set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)")
                     .And.Contain("PKG_CONFIG_LIBDIR} \"/usr/lib/aarch64-linux-gnu/pkgconfig"));
-            Assert.That(project.Log.Lines, Has.Some.Contains("Host tools: building gen_banner natively"));
+            Assert.That(project.Log.Lines, Has.Some.Match(@"Build host-tools: \d+ ninja steps"));
         });
     }
 
