@@ -14,7 +14,11 @@ public enum SettingOrigin
 }
 
 /// <summary>One resolved setting, kept with its origin so the start of a run can show both.</summary>
-public sealed record Setting<T>(string Name, T Value, SettingOrigin Origin, bool Secret = false);
+public sealed record Setting<T>(string Name, T Value, SettingOrigin Origin, bool Secret = false)
+{
+    /// <summary>Name, value and origin; a secret's value is never part of it.</summary>
+    public override string ToString() => $"{Name} = {(Secret ? "(secret)" : Value?.ToString())} ({Origin})";
+}
 
 /// <summary>
 /// The project's own options, each resolved once: command-line argument, then environment
@@ -35,6 +39,7 @@ public sealed class BuildSettings
         ("locked", "Refuse to run without a lock that pins the release"),
         ("jobs", "Parallel compile jobs (default: from the machine's cores and memory)"),
         ("lock-wait", "Seconds to wait for another run using the work directory (default 0: stop at once)"),
+        ("github-api-url", "GitHub API root for UpstreamCheck (default https://api.github.com; GitHub Enterprise, tests)"),
     ];
 
     private BuildSettings()
@@ -62,6 +67,11 @@ public sealed class BuildSettings
     public required Setting<int?> Jobs { get; init; }
 
     public required Setting<int> LockWait { get; init; }
+
+    public required Setting<Uri> GitHubApiUrl { get; init; }
+
+    /// <summary><c>GITHUB_TOKEN</c> from the environment, or null; never printed.</summary>
+    public required Setting<string?> GitHubToken { get; init; }
 
     /// <summary>Where this recipe's sources, builds and stage records live.</summary>
     public string RecipeWorkDirectory => Path.Combine(WorkDirectory.Value, Recipe.Name);
@@ -157,6 +167,15 @@ public sealed class BuildSettings
             throw new UsageException($"--lock-wait takes a number of seconds, not '{waitValue}'.");
         }
 
+        var apiUrl = Text("github-api-url", "https://api.github.com");
+        if (!Uri.TryCreate(apiUrl.Value, UriKind.Absolute, out var apiUri) || apiUri.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException(
+                $"--github-api-url takes an http or https URL such as https://github.example.com/api/v3, not '{apiUrl.Value}'.");
+        }
+
+        var token = environment("GITHUB_TOKEN");
+
         return new BuildSettings
         {
             RecipePath = recipePath,
@@ -170,6 +189,12 @@ public sealed class BuildSettings
             Locked = Flag("locked"),
             Jobs = new Setting<int?>("jobs", jobs, jobsOrigin),
             LockWait = new Setting<int>("lock-wait", wait, waitValue is null ? SettingOrigin.Default : waitOrigin),
+            GitHubApiUrl = new Setting<Uri>("github-api-url", apiUri, apiUrl.Origin),
+            GitHubToken = new Setting<string?>(
+                "github-token",
+                string.IsNullOrEmpty(token) ? null : token,
+                string.IsNullOrEmpty(token) ? SettingOrigin.Default : SettingOrigin.Environment,
+                Secret: true),
         };
     }
 
@@ -188,6 +213,8 @@ public sealed class BuildSettings
             ("locked", Locked.Value ? "yes" : "no", Locked.Origin),
             ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
+            ("github-api-url", GitHubApiUrl.Value.ToString(), GitHubApiUrl.Origin),
+            ("github-token", GitHubToken.Value is null ? "none (anonymous)" : "set (GITHUB_TOKEN, not shown)", GitHubToken.Origin),
         };
         var nameWidth = rows.Max(r => r.Name.Length);
         var valueWidth = rows.Max(r => r.Value.Length);

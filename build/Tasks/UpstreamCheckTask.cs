@@ -1,0 +1,49 @@
+using Cake.Frosting;
+using SnapBuild.Common;
+using SnapBuild.Upstream;
+
+namespace SnapBuild.Tasks;
+
+[TaskName("UpstreamCheck")]
+[TaskDescription("Ask GitHub whether upstream has made the patch series unnecessary (exit 0 needed, 3 unnecessary, 4 attention)")]
+public sealed class UpstreamCheckTask : AsyncFrostingTask<BuildContext>
+{
+    public override async Task RunAsync(BuildContext context)
+    {
+        var settings = context.Settings;
+        var options = new GitHubOptions
+        {
+            ApiUrl = settings.GitHubApiUrl.Value,
+            Token = settings.GitHubToken.Value,
+            CacheDirectory = Path.Combine(settings.CacheDirectory.Value, "github"),
+        };
+        var checker = new UpstreamChecker(options, context.BuildLog, context.CancellationToken);
+        UpstreamReport report;
+        try
+        {
+            report = await checker.CheckAsync(settings.Recipe);
+        }
+        finally
+        {
+            var counts = checker.Counts;
+            context.BuildLog.Information(
+                $"GitHub: {counts.Sent} requests, {counts.NotModified} answered 304 Not Modified, {counts.Retried} retried");
+        }
+
+        foreach (var line in report.Table())
+        {
+            context.BuildLog.Information(line);
+        }
+
+        report.Write(settings.ArtifactsDirectory.Value);
+        if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
+        {
+            File.AppendAllText(summary, report.ToMarkdown() + "\n");
+        }
+
+        context.BuildLog.Information(
+            $"Upstream check: {report.AnswerText} (exit code {(int)report.Answer}); "
+            + $"report in {Path.Combine(settings.ArtifactsDirectory.Value, "upstream-check.md")}");
+        RunOutcome.ExitCode = (int)report.Answer;
+    }
+}
