@@ -83,6 +83,15 @@ public sealed class FakeGitHub : IDisposable
 
     public static ResponseMessage ServerError() => Message(500, """{"message":"Server Error"}""");
 
+    /// <summary>An answer that arrives only after <paramref name="delay"/>: a timeout for a client that waits less.</summary>
+    public static Func<ResponseMessage> Slow(TimeSpan delay) => () =>
+    {
+        Thread.Sleep(delay);
+
+        return ServerError();
+    };
+
+
     public static ResponseMessage NotJson() =>
         Message(200, "<html><body><h1>502 Bad Gateway</h1></body></html>\n", "application/json; charset=utf-8");
 
@@ -163,6 +172,7 @@ public sealed class FakeGitHub : IDisposable
 
     private ResponseMessage? Fault(string path)
     {
+        Func<ResponseMessage> answer;
         lock (gate)
         {
             var index = faults.FindIndex(f => path.Contains(f.PathPart, StringComparison.Ordinal));
@@ -171,12 +181,15 @@ public sealed class FakeGitHub : IDisposable
                 return null;
             }
 
-            var fault = faults[index].Answer();
+            answer = faults[index].Answer;
             faults.RemoveAt(index);
-            fault.AddHeader("X-Fault", "injected");
-
-            return fault;
         }
+
+        // Outside the lock: a slow fault must not hold up the requests that follow it.
+        var fault = answer();
+        fault.AddHeader("X-Fault", "injected");
+
+        return fault;
     }
 
     private ResponseMessage Route(IRequestMessage request, string path)

@@ -253,6 +253,69 @@ public class UpstreamCheckerTests
     }
 
     [Test]
+    public async Task Should_retry_an_attempt_that_times_out()
+    {
+        using var scenario = new UpstreamScenario();
+        scenario.GitHub.Fail("/tags", FakeGitHub.Slow(TimeSpan.FromSeconds(3)));
+        var options = scenario.Options() with { AttemptTimeout = TimeSpan.FromMilliseconds(500) };
+        var checker = new UpstreamChecker(options, scenario.Log, CancellationToken.None);
+        scenario.WriteSeries("0001-priority-optional.patch\n");
+
+        var report = await checker.CheckAsync(SnapBuild.Recipes.RecipeLoader.Load(scenario.RecipePath));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.NewestTracked, Is.EqualTo(UpstreamScenario.Newest));
+            Assert.That(checker.Counts.Retried, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Should_retry_connections_closed_without_an_answer_and_then_name_the_request()
+    {
+        using var scenario = new UpstreamScenario();
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var accepted = 0;
+        var closer = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                Interlocked.Increment(ref accepted);
+                client.Client.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+            }
+        });
+        var url = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}";
+        var options = scenario.Options() with { ApiUrl = new Uri(url) };
+        scenario.WriteSeries("0001-priority-optional.patch\n");
+        var checker = new UpstreamChecker(options, scenario.Log, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<BuildException>(() => checker.CheckAsync(SnapBuild.Recipes.RecipeLoader.Load(scenario.RecipePath)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.StartWith($"Could not reach GitHub at {url}/ for GET /repos/acme/demo/tags after 4 attempts:"));
+            Assert.That(checker.Counts.Sent, Is.EqualTo(4));
+            Assert.That(Volatile.Read(ref accepted), Is.GreaterThanOrEqualTo(4), "every attempt reached the server and was cut");
+        });
+    }
+
+    [Test]
+    public async Task Should_name_the_request_when_timeouts_outlast_the_retries()
+    {
+        using var scenario = new UpstreamScenario();
+        scenario.GitHub.Fail("/tags", FakeGitHub.Slow(TimeSpan.FromSeconds(1)), times: 4);
+        var options = scenario.Options() with { AttemptTimeout = TimeSpan.FromMilliseconds(200) };
+        scenario.WriteSeries("0001-priority-optional.patch\n");
+
+        var error = await Assert.ThrowsAsync<BuildException>(() =>
+            new UpstreamChecker(options, scenario.Log, CancellationToken.None).CheckAsync(SnapBuild.Recipes.RecipeLoader.Load(scenario.RecipePath)));
+
+        Assert.That(error!.Message, Does.StartWith($"Could not reach GitHub at {scenario.GitHub.Url}/ for GET /repos/acme/demo/tags after 4 attempts:"));
+    }
+
+    [Test]
     public async Task Should_name_the_request_when_server_errors_outlast_the_retries()
     {
         using var scenario = new UpstreamScenario();
