@@ -63,6 +63,9 @@ public sealed class FakeGitHub : IDisposable
     /// <summary>File contents by tag and path.</summary>
     public Dictionary<(string Ref, string Path), string> Files { get; } = [];
 
+    /// <summary>File contents by tag and path, as bytes; consulted before <see cref="Files"/>.</summary>
+    public Dictionary<(string Ref, string Path), byte[]> RawFiles { get; } = [];
+
     public int PageSize { get; set; } = 100;
 
     public IReadOnlyList<SeenRequest> Seen => [.. seen];
@@ -245,8 +248,13 @@ public sealed class FakeGitHub : IDisposable
             var file = rest[9..];
             var reference = Query("ref") ?? "main";
 
+            if (RawFiles.TryGetValue((reference, file), out var bytes))
+            {
+                return Json(ContentBody(file, reference, bytes));
+            }
+
             return Files.TryGetValue((reference, file), out var text)
-                ? Json(ContentBody(file, reference, text))
+                ? Json(ContentBody(file, reference, Encoding.UTF8.GetBytes(text)))
                 : NotFound("repos/contents#get-repository-content");
         }
 
@@ -486,9 +494,8 @@ public sealed class FakeGitHub : IDisposable
         ["files"] = new JsonArray(),
     };
 
-    private JsonObject ContentBody(string path, string reference, string text)
+    private JsonObject ContentBody(string path, string reference, byte[] bytes)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
         var base64 = Convert.ToBase64String(bytes);
         var wrapped = string.Join("\n", base64.Chunk(60).Select(c => new string(c))) + "\n";
 #pragma warning disable CA5350 // git names blobs by SHA-1; this is their name, not a security check.
