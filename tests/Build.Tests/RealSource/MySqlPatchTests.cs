@@ -49,10 +49,12 @@ public class MySqlPatchTests
         {
             Assert.That(patchRun.ExitCode, Is.Zero, patchRun.CombinedTail(40));
             Assert.That(patchRun.StandardOutput, Does.Contain($"served by git {MySqlSource.Repository}"));
-            Assert.That(patchRun.StandardOutput, Does.Contain("Patch: 2 patches applied"));
-            Assert.That(Shell.Git(source, "log", "-2", "--format=%s").Trim().Split('\n'), Is.EqualTo(new[]
+            Assert.That(patchRun.StandardOutput, Does.Contain("Patch: 3 patches applied"));
+            Assert.That(Shell.Git(source, "log", "-3", "--format=%s").Trim().Split('\n'), Is.EqualTo(new[]
             {
-                "0002-allow-32-bit-builds.patch", "0001-innodb-page-cleaner-priority-option.patch",
+                "0003-armhf-default-tls-model.patch",
+                "0002-allow-32-bit-builds.patch",
+                "0001-innodb-page-cleaner-priority-option.patch",
             }));
             Assert.That(File.ReadAllText(Path.Combine(source, "storage", "innobase", "innodb.cmake")), Does.Contain(Option));
         });
@@ -88,6 +90,20 @@ public class MySqlPatchTests
         });
     }
 
+    [TestCase("amd64", true)]
+    [TestCase("arm64", false)]
+    [TestCase("armhf", false)]
+    public void Should_use_the_initial_exec_tls_model_everywhere_but_on_arm(string architecture, bool initialExec)
+    {
+        var buildDirectory = ConfigureFor(Architecture.Named(architecture), "OFF");
+
+        var command = Shell.Run(buildDirectory, "ninja", "-t", "commands", ObjectTarget(buildDirectory, "buf/buf0flu.cc.o"))
+            .Trim()
+            .Split('\n')[^1];
+
+        Assert.That(command.Contains("-ftls-model=initial-exec", StringComparison.Ordinal), Is.EqualTo(initialExec), command);
+    }
+
     /// <summary>
     /// Configures one architecture with the recipe's options (the option set as given) and compiles
     /// buf0flu.cc alone; a cross configure uses the tool's own toolchain file and finds a native
@@ -95,22 +111,10 @@ public class MySqlPatchTests
     /// </summary>
     private (string Flush, string Pool, ushort Machine) CompileBufFlu(Architecture architecture, string value)
     {
-        Assume.That(patchRun.ExitCode, Is.Zero, "Clone and Patch must have worked");
-        var log = new CollectingLog();
-        var recipe = MySqlSource.Recipe;
-        new Prerequisites(log).Ensure($"the MySQL {architecture.Name} configure",
-            [.. architecture.CrossPackages, .. recipe.Build.PackagesFor(architecture.Name)], default);
-        var toolchain = architecture.IsHost
-            ? Toolchain.Native(architecture.Name, log)
-            : Toolchain.Cross(architecture, work.Combine("toolchains"), log);
-        IReadOnlyList<string> path = architecture.IsHost ? [] : [HostTools()];
-        var options = recipe.Build.OptionsFor(architecture.Name)
-            .Select(o => o.Key == Option ? new KeyValuePair<string, string>(Option, value) : o)
-            .ToList();
-        var buildDirectory = work.Combine("build-" + architecture.Name);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Configure(buildDirectory, options, toolchain, path);
+        var buildDirectory = ConfigureFor(architecture, value);
         var configured = clock.Elapsed;
+        IReadOnlyList<string> path = architecture.IsHost ? [] : [HostTools()];
         var objectTarget = ObjectTarget(buildDirectory, "buf/buf0flu.cc.o");
         var poolTarget = ObjectTarget(buildDirectory, "buf/buf0buf.cc.o");
         clock.Restart();
@@ -127,6 +131,27 @@ public class MySqlPatchTests
             Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", file),
             Shell.Run(buildDirectory, nm, "--undefined-only", "--demangle", Path.Combine(buildDirectory, poolTarget)),
             (ushort)(header[18] | (header[19] << 8)));
+    }
+
+    /// <summary>Configures one architecture's build tree with the recipe's options and the option as given.</summary>
+    private string ConfigureFor(Architecture architecture, string value)
+    {
+        Assume.That(patchRun.ExitCode, Is.Zero, "Clone and Patch must have worked");
+        var log = new CollectingLog();
+        var recipe = MySqlSource.Recipe;
+        new Prerequisites(log).Ensure($"the MySQL {architecture.Name} configure",
+            [.. architecture.CrossPackages, .. recipe.Build.PackagesFor(architecture.Name)], default);
+        var toolchain = architecture.IsHost
+            ? Toolchain.Native(architecture.Name, log)
+            : Toolchain.Cross(architecture, work.Combine("toolchains"), log);
+        IReadOnlyList<string> path = architecture.IsHost ? [] : [HostTools()];
+        var options = recipe.Build.OptionsFor(architecture.Name)
+            .Select(o => o.Key == Option ? new KeyValuePair<string, string>(Option, value) : o)
+            .ToList();
+        var buildDirectory = work.Combine("build-" + architecture.Name);
+        Configure(buildDirectory, options, toolchain, path);
+
+        return buildDirectory;
     }
 
     /// <summary>A native comp_err, built once from the patched tree, for the cross configures.</summary>
