@@ -292,6 +292,7 @@ public sealed class ArchitectureBuilder
             ["stage"] = plan.StageDirectory,
             ["steps-run"] = outcome.StepsRun.ToString(),
             ["files"] = outcome.FilesStaged.ToString(),
+            ["toolchain"] = toolchain.Identity,
         });
         log.Information(
             $"Build {plan.Label}: {outcome.StepsRun} ninja steps in {NinjaProgress.Format(outcome.Elapsed)}"

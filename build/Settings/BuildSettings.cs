@@ -40,6 +40,7 @@ public sealed class BuildSettings
         ("jobs", "Parallel compile jobs (default: from the machine's cores and memory)"),
         ("lock-wait", "Seconds to wait for another run using the work directory (default 0: stop at once)"),
         ("github-api-url", "GitHub API root for UpstreamCheck (default https://api.github.com; GitHub Enterprise, tests)"),
+        ("snap-revision", "N in the release version <upstream>+snapN (default: from a tag on HEAD such as v9.7.2+snap1)"),
     ];
 
     private BuildSettings()
@@ -69,6 +70,9 @@ public sealed class BuildSettings
     public required Setting<int> LockWait { get; init; }
 
     public required Setting<Uri> GitHubApiUrl { get; init; }
+
+    /// <summary>The N of a release's <c>+snapN</c>; null means: read it from a tag on HEAD.</summary>
+    public required Setting<int?> SnapRevision { get; init; }
 
     /// <summary><c>GITHUB_TOKEN</c> from the environment, or null; never printed.</summary>
     public required Setting<string?> GitHubToken { get; init; }
@@ -175,6 +179,14 @@ public sealed class BuildSettings
         }
 
         var token = environment("GITHUB_TOKEN");
+        var (revisionValue, revisionOrigin) = Lookup("snap-revision");
+        int? revision = null;
+        if (revisionValue is not null)
+        {
+            revision = int.TryParse(revisionValue, out var r) && r > 0
+                ? r
+                : throw new UsageException($"--snap-revision takes a positive number, not '{revisionValue}'.");
+        }
 
         return new BuildSettings
         {
@@ -190,6 +202,7 @@ public sealed class BuildSettings
             Jobs = new Setting<int?>("jobs", jobs, jobsOrigin),
             LockWait = new Setting<int>("lock-wait", wait, waitValue is null ? SettingOrigin.Default : waitOrigin),
             GitHubApiUrl = new Setting<Uri>("github-api-url", apiUri, apiUrl.Origin),
+            SnapRevision = new Setting<int?>("snap-revision", revision, revisionOrigin),
             GitHubToken = new Setting<string?>(
                 "github-token",
                 string.IsNullOrEmpty(token) ? null : token,
@@ -214,6 +227,7 @@ public sealed class BuildSettings
             ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
             ("github-api-url", GitHubApiUrl.Value.ToString(), GitHubApiUrl.Origin),
+            ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
             ("github-token", GitHubToken.Value is null ? "none (anonymous)" : "set (GITHUB_TOKEN, not shown)", GitHubToken.Origin),
         };
         var nameWidth = rows.Max(r => r.Name.Length);

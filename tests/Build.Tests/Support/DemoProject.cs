@@ -86,13 +86,20 @@ public sealed class DemoProject : IDisposable
     /// <summary>A pipeline over this project, as the tasks would make it, with a fresh log.</summary>
     public SnapBuild.Pipeline.BuildPipeline Pipeline(params string[] extra)
     {
-        var arguments = Arguments(extra)
-            .Select(a => a[2..].Split('=', 2))
-            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "true");
-        var settings = BuildSettings.Resolve(name => arguments.GetValueOrDefault(name), _ => null);
+        var settings = Settings(extra);
         Log = new CollectingLog();
 
         return new SnapBuild.Pipeline.BuildPipeline(settings, Log, new SilentProgress(), CancellationToken.None);
+    }
+
+    /// <summary>The settings a run with these arguments resolves (no environment variables).</summary>
+    public BuildSettings Settings(params string[] extra)
+    {
+        var arguments = Arguments(extra)
+            .Select(a => a[2..].Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "true");
+
+        return BuildSettings.Resolve(name => arguments.GetValueOrDefault(name), _ => null);
     }
 
     /// <summary>A pipeline that has cloned and patched the upstream.</summary>
