@@ -40,6 +40,7 @@ public sealed class BuildSettings
         ("jobs", "Parallel compile jobs (default: from the machine's cores and memory)"),
         ("lock-wait", "Seconds to wait for another run using the work directory (default 0: stop at once)"),
         ("github-api-url", "GitHub API root for UpstreamCheck (default https://api.github.com; GitHub Enterprise, tests)"),
+        ("update-recipe", "Nightly: move the recipe and lock to the newest tag when the series applies and builds there"),
         ("snap-revision", "N in the release version <upstream>+snapN (default: from a tag on HEAD such as v9.7.2+snap1)"),
     ];
 
@@ -70,6 +71,8 @@ public sealed class BuildSettings
     public required Setting<int> LockWait { get; init; }
 
     public required Setting<Uri> GitHubApiUrl { get; init; }
+
+    public required Setting<bool> UpdateRecipe { get; init; }
 
     /// <summary>The N of a release's <c>+snapN</c>; null means: read it from a tag on HEAD.</summary>
     public required Setting<int?> SnapRevision { get; init; }
@@ -203,6 +206,7 @@ public sealed class BuildSettings
             LockWait = new Setting<int>("lock-wait", wait, waitValue is null ? SettingOrigin.Default : waitOrigin),
             GitHubApiUrl = new Setting<Uri>("github-api-url", apiUri, apiUrl.Origin),
             SnapRevision = new Setting<int?>("snap-revision", revision, revisionOrigin),
+            UpdateRecipe = Flag("update-recipe"),
             GitHubToken = new Setting<string?>(
                 "github-token",
                 string.IsNullOrEmpty(token) ? null : token,
@@ -227,7 +231,8 @@ public sealed class BuildSettings
             ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
             ("github-api-url", GitHubApiUrl.Value.ToString(), GitHubApiUrl.Origin),
-            ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
+            ("update-recipe", "Nightly: move the recipe and lock to the newest tag when the series applies and builds there"),
+        ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
             ("github-token", GitHubToken.Value is null ? "none (anonymous)" : "set (GITHUB_TOKEN, not shown)", GitHubToken.Origin),
         };
         var nameWidth = rows.Max(r => r.Name.Length);
@@ -243,6 +248,31 @@ public sealed class BuildSettings
 
         return text.ToString().TrimEnd('\n');
     }
+
+    /// <summary>
+    /// The same settings for a trial of the recipe at another tag (Nightly): that recipe, built
+    /// for <paramref name="architectures"/> in its own work directory, from one git remote, so that
+    /// the trial never touches the pinned build or the lock.
+    /// </summary>
+    public BuildSettings ForTrial(Recipe recipe, string workDirectory, string upstreamUrl, IReadOnlyList<string> architectures) =>
+        new()
+        {
+            RecipePath = RecipePath,
+            Recipe = recipe,
+            Architectures = Architectures with { Value = architectures },
+            UpstreamUrl = UpstreamUrl with { Value = upstreamUrl },
+            WorkDirectory = WorkDirectory with { Value = workDirectory },
+            CacheDirectory = CacheDirectory,
+            ArtifactsDirectory = ArtifactsDirectory,
+            Offline = Offline,
+            Locked = Locked with { Value = false },
+            Jobs = Jobs,
+            LockWait = LockWait,
+            GitHubApiUrl = GitHubApiUrl,
+            GitHubToken = GitHubToken,
+            SnapRevision = SnapRevision,
+            UpdateRecipe = UpdateRecipe,
+        };
 
     private static Setting<string> Full(Setting<string> setting) =>
         setting with { Value = Path.GetFullPath(setting.Value) };
