@@ -55,6 +55,17 @@ public sealed class TestUpstream : IDisposable
         return Shell.Git(Work, "rev-parse", tag + "^{commit}").Trim();
     }
 
+    /// <summary>Makes a new release upstream: <paramref name="change"/> edits a checkout, then it is committed, tagged and pushed.</summary>
+    public string Release(string tag, Action<string> change)
+    {
+        change(Work);
+        Commit(Work, "Release " + tag);
+        Shell.Git(Work, "tag", "-a", tag, "-m", "Release " + tag);
+        Shell.Git(Work, "push", "-q", Repository, $"refs/tags/{tag}");
+
+        return CommitOf(tag);
+    }
+
     public string CommitOf(string tag) => Shell.Git(Repository, "rev-parse", tag + "^{commit}").Trim();
 
     /// <summary>Copies the series into a project layout: <c>patches/&lt;name&gt;/</c>.</summary>
