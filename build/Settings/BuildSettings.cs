@@ -231,8 +231,8 @@ public sealed class BuildSettings
             ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
             ("github-api-url", GitHubApiUrl.Value.ToString(), GitHubApiUrl.Origin),
-            ("update-recipe", "Nightly: move the recipe and lock to the newest tag when the series applies and builds there"),
-        ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
+            ("update-recipe", UpdateRecipe.Value ? "yes" : "no", UpdateRecipe.Origin),
+            ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
             ("github-token", GitHubToken.Value is null ? "none (anonymous)" : "set (GITHUB_TOKEN, not shown)", GitHubToken.Origin),
         };
         var nameWidth = rows.Max(r => r.Name.Length);
