@@ -185,6 +185,15 @@ public sealed record SnapSpec
 {
     public required string Part { get; init; }
 
+    /// <summary>The companion part that carries the patch series in the source form.</summary>
+    public required string PatchesPart { get; init; }
+
+    /// <summary>The form the recipe asks for; null when it leaves the choice to the default.</summary>
+    public Snapcraft.PartForm? Form { get; init; }
+
+    /// <summary>The snap base the recipe asks for; null when it leaves the choice to the default.</summary>
+    public Snapcraft.SnapBase? Base { get; init; }
+
     public required IReadOnlyList<string> BuildPackages { get; init; }
 
     public required IReadOnlyList<string> StagePackages { get; init; }
@@ -192,6 +201,9 @@ public sealed record SnapSpec
     public required IReadOnlyList<string> Stage { get; init; }
 
     public required IReadOnlyList<string> Prime { get; init; }
+
+    /// <summary>Further craft-parts keys for the part, copied into it as written, in recipe order.</summary>
+    public IReadOnlyList<KeyValuePair<string, YamlDotNet.RepresentationModel.YamlNode>> Extra { get; init; } = [];
 }
 
 /// <summary>

@@ -15,6 +15,22 @@ public static partial class RecipeLoader
 
     private static readonly string[] SourceKinds = ["git", "tarball", "debian"];
 
+    /// <summary>Where the recipe sets what the build writes into the part itself.</summary>
+    private static readonly Dictionary<string, string> WrittenFrom = new(StringComparer.Ordinal)
+    {
+        ["plugin"] = "'snap.form'",
+        ["source"] = "'upstream.sources'",
+        ["source-tag"] = "'upstream.tag'",
+        ["override-pull"] = "the patch series",
+        ["override-build"] = "'build.targets' and 'build.install-components'",
+        ["cmake-parameters"] = "'build.options'",
+        ["build-environment"] = "'build.arch-options'",
+        ["build-packages"] = "'snap.build-packages'",
+        ["stage-packages"] = "'snap.stage-packages'",
+        ["stage"] = "'snap.stage'",
+        ["prime"] = "'snap.prime'",
+    };
+
     public static Recipe Load(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
@@ -295,18 +311,130 @@ public static partial class RecipeLoader
 
     private static SnapSpec ReadSnap(YamlMapping? snap, string name)
     {
+        if (snap is null)
+        {
+            return new SnapSpec
+            {
+                Part = name,
+                PatchesPart = name + "-patches",
+                BuildPackages = [],
+                StagePackages = [],
+                Stage = [],
+                Prime = [],
+            };
+        }
+
+        var part = ReadPartName(snap, "part") ?? name;
+        var patchesPart = ReadPartName(snap, "patches-part") ?? part + "-patches";
+        if (patchesPart == part)
+        {
+            throw YamlMapping.Error(snap.File, snap.NodeOf("patches-part"),
+                $"'snap.patches-part' and 'snap.part' are both '{part}'; give the patches part a name of its own");
+        }
+
         var spec = new SnapSpec
         {
-            Part = snap?.OptionalString("part") ?? name,
-            BuildPackages = snap?.StringList("build-packages") ?? [],
-            StagePackages = snap?.StringList("stage-packages") ?? [],
-            Stage = snap?.StringList("stage") ?? [],
-            Prime = snap?.StringList("prime") ?? [],
+            Part = part,
+            PatchesPart = patchesPart,
+            Form = ReadChoice(snap, "form", Snapcraft.PartForms.Names, Snapcraft.PartForms.Parse),
+            Base = ReadChoice(snap, "base", Snapcraft.SnapBases.Names, Snapcraft.SnapBases.Parse),
+            BuildPackages = snap.StringList("build-packages"),
+            StagePackages = snap.StringList("stage-packages"),
+            Stage = ReadFilters(snap, "stage"),
+            Prime = ReadFilters(snap, "prime"),
+            Extra = ReadExtraKeys(snap.OptionalMapping("extra")),
         };
-        snap?.RejectUnknownKeys();
+        snap.RejectUnknownKeys();
 
         return spec;
     }
+
+    /// <summary>A part name as snapcraft accepts it: lower-case letters, digits, '+' and '-'.</summary>
+    private static string? ReadPartName(YamlMapping snap, string key)
+    {
+        var value = snap.OptionalString(key);
+        if (value is not null && (!PartNamePattern().IsMatch(value) || value == "plugins"))
+        {
+            throw YamlMapping.Error(snap.File, snap.NodeOf(key),
+                $"'snap.{key}' is '{value}', which is not a snapcraft part name; use lower-case letters, digits, "
+                + "'+' and '-', starting with a letter or digit");
+        }
+
+        return value;
+    }
+
+    private static T? ReadChoice<T>(YamlMapping snap, string key, IReadOnlyList<string> names, Func<string, T?> parse)
+        where T : struct
+    {
+        var value = snap.OptionalString(key);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return parse(value) ?? throw YamlMapping.Error(snap.File, snap.NodeOf(key),
+            $"'snap.{key}' is '{value}'{Suggestions.DidYouMean(value, names)} (known: {string.Join(", ", names)})");
+    }
+
+    /// <summary>
+    /// Stage and prime filters are paths in the part's install tree, optionally starting with '-'
+    /// to leave them out; craft-parts refuses absolute ones and ones that leave the tree.
+    /// </summary>
+    private static List<string> ReadFilters(YamlMapping snap, string key)
+    {
+        var filters = new List<string>();
+        foreach (var (filter, node) in snap.StringItems(key))
+        {
+            var path = filter.StartsWith('-') ? filter[1..] : filter;
+            if (path.Length == 0 || path.StartsWith('/') || path.Split('/').Contains(".."))
+            {
+                throw YamlMapping.Error(snap.File, node,
+                    $"'snap.{key}' has the filter '{filter}'; a filter is a path relative to the part's install tree, "
+                    + "optionally starting with '-' to leave it out, and cannot be absolute or contain '..'");
+            }
+
+            filters.Add(filter);
+        }
+
+        return filters;
+    }
+
+    /// <summary>
+    /// Keys the recipe adds to the part as they are (<c>build-snaps</c>, <c>organize</c>, ...). Each
+    /// must be a key craft-parts accepts, and not one the build writes itself from the recipe.
+    /// </summary>
+    private static List<KeyValuePair<string, YamlNode>> ReadExtraKeys(YamlMapping? extra)
+    {
+        var keys = new List<KeyValuePair<string, YamlNode>>();
+        foreach (var (key, keyNode, value) in extra?.Entries() ?? [])
+        {
+            if (Snapcraft.PartKeys.Written.Contains(key))
+            {
+                var instead = WrittenFrom.GetValueOrDefault(key, "the recipe's other sections");
+                throw YamlMapping.Error(extra!.File, keyNode,
+                    $"'snap.extra.{key}' is a key the build writes itself, from {instead}; set it there instead");
+            }
+
+            if (!Snapcraft.PartKeys.Any.Contains(key))
+            {
+                throw YamlMapping.Error(extra!.File, keyNode,
+                    $"'snap.extra' has the key '{key}', which craft-parts does not accept for a part"
+                    + Suggestions.DidYouMean(key, Snapcraft.PartKeys.Any));
+            }
+
+            if (value is YamlScalarNode { Value: null or "" })
+            {
+                throw YamlMapping.Error(extra!.File, keyNode, $"'snap.extra.{key}' needs a value");
+            }
+
+            keys.Add(new(key, value));
+        }
+
+        return keys;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9+-]*$")]
+    private static partial Regex PartNamePattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
     private static partial Regex NamePattern();

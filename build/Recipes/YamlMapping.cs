@@ -74,12 +74,29 @@ internal sealed class YamlMapping
         };
     }
 
-    public IReadOnlyList<string> StringList(string key) =>
+    public IReadOnlyList<string> StringList(string key) => StringItems(key).Select(i => i.Value).ToList();
+
+    /// <summary>The text items of a list-valued key, each with its node for messages.</summary>
+    public IReadOnlyList<(string Value, YamlNode Node)> StringItems(string key) =>
         Sequence(key)
             .Select(item => item is YamlScalarNode { Value: { Length: > 0 } text }
-                ? text
+                ? (text, item)
                 : throw Error(File, item, $"each item of '{Qualified(key)}' must be a text value"))
             .ToList();
+
+    /// <summary>Every entry with its key's node, in file order, claiming all keys (for mappings kept as is).</summary>
+    public IReadOnlyList<(string Key, YamlNode KeyNode, YamlNode Value)> Entries()
+    {
+        var entries = new List<(string, YamlNode, YamlNode)>();
+        foreach (var (key, value) in node.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value ?? throw Error(File, key, $"keys of '{Context}' must be text");
+            known.Add(name);
+            entries.Add((name, key, value));
+        }
+
+        return entries;
+    }
 
     public IReadOnlyList<YamlMapping> MappingList(string key) =>
         Sequence(key)
