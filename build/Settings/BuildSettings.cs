@@ -1,6 +1,7 @@
 using System.Text;
 using SnapBuild.Common;
 using SnapBuild.Recipes;
+using SnapBuild.Snapcraft;
 
 namespace SnapBuild.Settings;
 
@@ -40,6 +41,9 @@ public sealed class BuildSettings
         ("jobs", "Parallel compile jobs (default: from the machine's cores and memory)"),
         ("lock-wait", "Seconds to wait for another run using the work directory (default 0: stop at once)"),
         ("github-api-url", "GitHub API root for UpstreamCheck (default https://api.github.com; GitHub Enterprise, tests)"),
+        ("part-form", "Snap part form: source (snapcraft builds it) or prebuilt (the staged trees) (default source)"),
+        ("base", "Snap base the part is written for: core22 or core24 (default: the recipe's, else core24)"),
+        ("snapcraft-yaml", "A snapcraft.yaml whose part is replaced in place (default: none, only the snippet)"),
         ("update-recipe", "Nightly: move the recipe and lock to the newest tag when the series applies and builds there"),
         ("snap-revision", "N in the release version <upstream>+snapN (default: from a tag on HEAD such as v9.7.2+snap1)"),
     ];
@@ -71,6 +75,14 @@ public sealed class BuildSettings
     public required Setting<int> LockWait { get; init; }
 
     public required Setting<Uri> GitHubApiUrl { get; init; }
+
+    public Setting<PartForm> PartForm { get; init; } =
+        new("part-form", Snapcraft.PartForm.Source, SettingOrigin.Default);
+
+    public Setting<SnapBase> Base { get; init; } = new("base", SnapBase.Core24, SettingOrigin.Default);
+
+    /// <summary>The snapcraft.yaml whose part the Snap stage replaces in place, or null.</summary>
+    public Setting<string?> SnapcraftYaml { get; init; } = new("snapcraft-yaml", null, SettingOrigin.Default);
 
     public required Setting<bool> UpdateRecipe { get; init; }
 
@@ -181,6 +193,30 @@ public sealed class BuildSettings
                 $"--github-api-url takes an http or https URL such as https://github.example.com/api/v3, not '{apiUrl.Value}'.");
         }
 
+        Setting<T> Choice<T>(string name, IReadOnlyList<string> names, Func<string, T?> parse, T? inRecipe, T fallback)
+            where T : struct
+        {
+            var (value, origin) = Lookup(name);
+            if (value is null)
+            {
+                return inRecipe is { } chosen
+                    ? new Setting<T>(name, chosen, SettingOrigin.Recipe)
+                    : new Setting<T>(name, fallback, SettingOrigin.Default);
+            }
+
+            var hint = Suggestions.DidYouMean(value, names);
+
+            return parse(value) is { } parsed
+                ? new Setting<T>(name, parsed, origin)
+                : throw new UsageException(
+                    $"--{name} takes {string.Join(" or ", names)}, not '{value}'{(hint.Length > 0 ? hint : ".")}");
+        }
+
+        var partForm = Choice(
+            "part-form", PartForms.Names, PartForms.Parse, recipe.Snap.Form, Snapcraft.PartForm.Source);
+        var snapBase = Choice("base", SnapBases.Names, SnapBases.Parse, recipe.Snap.Base, SnapBase.Core24);
+        var snapcraftYaml = Text("snapcraft-yaml", string.Empty);
+
         var token = environment("GITHUB_TOKEN");
         var (revisionValue, revisionOrigin) = Lookup("snap-revision");
         int? revision = null;
@@ -205,6 +241,12 @@ public sealed class BuildSettings
             Jobs = new Setting<int?>("jobs", jobs, jobsOrigin),
             LockWait = new Setting<int>("lock-wait", wait, waitValue is null ? SettingOrigin.Default : waitOrigin),
             GitHubApiUrl = new Setting<Uri>("github-api-url", apiUri, apiUrl.Origin),
+            PartForm = partForm,
+            Base = snapBase,
+            SnapcraftYaml = new Setting<string?>(
+                "snapcraft-yaml",
+                snapcraftYaml.Value.Length == 0 ? null : Path.GetFullPath(snapcraftYaml.Value),
+                snapcraftYaml.Origin),
             SnapRevision = new Setting<int?>("snap-revision", revision, revisionOrigin),
             UpdateRecipe = Flag("update-recipe"),
             GitHubToken = new Setting<string?>(
@@ -231,6 +273,9 @@ public sealed class BuildSettings
             ("jobs", Jobs.Value?.ToString() ?? $"{Pipeline.BuildPipeline.DefaultJobs()} (from the machine)", Jobs.Origin),
             ("lock-wait", $"{LockWait.Value} s", LockWait.Origin),
             ("github-api-url", GitHubApiUrl.Value.ToString(), GitHubApiUrl.Origin),
+            ("part-form", PartForm.Value.Name(), PartForm.Origin),
+            ("base", Base.Value.Name(), Base.Origin),
+            ("snapcraft-yaml", SnapcraftYaml.Value ?? "none (only the snippet)", SnapcraftYaml.Origin),
             ("update-recipe", UpdateRecipe.Value ? "yes" : "no", UpdateRecipe.Origin),
             ("snap-revision", SnapRevision.Value?.ToString() ?? "(from a release tag on HEAD)", SnapRevision.Origin),
             ("github-token", GitHubToken.Value is null ? "none (anonymous)" : "set (GITHUB_TOKEN, not shown)", GitHubToken.Origin),
