@@ -103,29 +103,101 @@ public sealed class BuildPipeline
         return Builder().BuildAll(head, settings.Architectures.Value);
     }
 
-    /// <summary>Writes the snapcraft part for the recipe and series.</summary>
+    /// <summary>
+    /// Writes the snapcraft part for the recipe and series, in the form and for the base the
+    /// settings name, to <c>&lt;artifacts&gt;/snapcraft/&lt;part&gt;.yaml</c>. Paths in the part are
+    /// relative to the snap project, this repository.
+    /// </summary>
     public string Snap()
     {
         var commit = stages.Read("clone")?.Outputs["commit"]
             ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
         var series = SeriesFile.Read(Recipe.Patches.Series);
-        var projectRoot = Path.GetDirectoryName(Path.GetDirectoryName(Recipe.Path)!)!;
-        var gitUrl = settings.UpstreamUrl.Value
-            ?? Recipe.Upstream.Sources.OfType<Recipes.GitSourceSpec>().FirstOrDefault()?.Url
-            ?? throw new UsageException(
-                $"{Recipe.Path}: the snap part pulls with git, so the recipe needs a 'git' source or --upstream-url.");
-        var yaml = PartWriter.Write(new PartInputs(
-            Recipe,
-            gitUrl,
-            series.Entries.Select(e => new PartPatch(Path.GetRelativePath(series.Directory, e.Path), e.StripLevel)).ToList(),
-            Path.GetRelativePath(projectRoot, series.Directory).Replace('\\', '/')));
+        var snapProject = Path.GetDirectoryName(Path.GetDirectoryName(Recipe.Path)!)!;
+        var inputs = PartInputsFor(series, snapProject);
+        var document = PartWriter.Write(inputs);
         var target = Path.Combine(settings.ArtifactsDirectory.Value, "snapcraft", Recipe.Snap.Part + ".yaml");
-        var written = AtomicFile.WriteIfChanged(target, yaml);
-        stages.Write("snap", Hashing.Combine([new("commit", commit), new("series", series.Hash()), new("recipe", Recipe.Sha256)]),
-            new Dictionary<string, string> { ["part"] = target, ["sha256"] = Hashing.Sha256OfText(yaml) });
-        log.Information(written ? $"Snap: wrote {target}" : $"Snap: {target} is up to date");
+        var written = AtomicFile.WriteIfChanged(target, document.Snippet);
+        log.Information(written
+            ? $"Snap: wrote {target} ({inputs.Form.Name()} form, {inputs.Base.Name()})"
+            : $"Snap: {target} is up to date");
+        var outputs = new Dictionary<string, string>
+        {
+            ["part"] = target,
+            ["sha256"] = Hashing.Sha256OfText(document.Snippet),
+        };
+        stages.Write(
+            "snap",
+            Hashing.Combine(
+            [
+                new("commit", commit),
+                new("series", series.Hash()),
+                new("recipe", Recipe.Sha256),
+                new("form", inputs.Form.Name()),
+                new("base", inputs.Base.Name()),
+                new("architectures", string.Join(',', inputs.Architectures)),
+            ]),
+            outputs);
 
         return target;
+    }
+
+    /// <summary>What the part is made from: the series (source form) or the staged trees (prebuilt form).</summary>
+    private PartInputs PartInputsFor(SeriesFile series, string snapProject)
+    {
+        var inputs = new PartInputs
+        {
+            Recipe = Recipe,
+            Form = settings.PartForm.Value,
+            Base = settings.Base.Value,
+            Architectures = settings.Architectures.Value,
+            BuildHost = Architecture.Host.Name,
+        };
+        if (inputs.Form == PartForm.Prebuilt)
+        {
+            return inputs with
+            {
+                StagedTrees = settings.Architectures.Value.ToDictionary(
+                    a => a,
+                    a => Directory.Exists(Layout.StageFor(a))
+                        ? InSnapProject(snapProject, Layout.StageFor(a))
+                        : throw new BuildException(
+                            $"The prebuilt form needs {Layout.StageFor(a)}, which is not built; "
+                            + $"run --target=Build --arch={a} first.")),
+            };
+        }
+
+        return inputs with
+        {
+            GitUrl = settings.UpstreamUrl.Value
+                ?? Recipe.Upstream.Sources.OfType<Recipes.GitSourceSpec>().FirstOrDefault()?.Url
+                ?? throw new UsageException(
+                    $"{Recipe.Path}: the source form pulls with git, so the recipe needs a 'git' source "
+                    + "or --upstream-url."),
+            Patches = series.Entries
+                .Select(e => new PartPatch(
+                    Path.GetRelativePath(series.Directory, e.Path).Replace('\\', '/'),
+                    e.StripLevel,
+                    Hashing.Sha256OfFile(e.Path)))
+                .ToList(),
+            PatchesDirectory = InSnapProject(snapProject, series.Directory),
+        };
+    }
+
+    /// <summary>
+    /// A path as the part names it: relative to the snap project. Snapcraft builds in a container or
+    /// VM that sees only the project, so a path outside it works only with --destructive-mode.
+    /// </summary>
+    private string InSnapProject(string snapProject, string path)
+    {
+        var relative = Path.GetRelativePath(snapProject, path).Replace('\\', '/');
+        if (relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            log.Warning($"Snap: {path} is outside the snap project {snapProject}; snapcraft reaches it only with "
+                + "--destructive-mode, so move it into the project (--work-dir for staged trees) for other builds.");
+        }
+
+        return relative;
     }
 
     /// <summary>
