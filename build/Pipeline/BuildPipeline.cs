@@ -105,15 +105,19 @@ public sealed class BuildPipeline
 
     /// <summary>
     /// Writes the snapcraft part for the recipe and series, in the form and for the base the
-    /// settings name, to <c>&lt;artifacts&gt;/snapcraft/&lt;part&gt;.yaml</c>. Paths in the part are
-    /// relative to the snap project, this repository.
+    /// settings name, to <c>&lt;artifacts&gt;/snapcraft/&lt;part&gt;.yaml</c>, and with
+    /// <c>--snapcraft-yaml</c> into that file in place. Paths in the part are relative to the snap
+    /// project: the folder of that snapcraft.yaml, or else this repository.
     /// </summary>
     public string Snap()
     {
         var commit = stages.Read("clone")?.Outputs["commit"]
             ?? throw new BuildException($"Nothing is cloned in {Layout.Source} yet; run --target=Clone first.");
         var series = SeriesFile.Read(Recipe.Patches.Series);
-        var snapProject = Path.GetDirectoryName(Path.GetDirectoryName(Recipe.Path)!)!;
+        var snapcraftYaml = settings.SnapcraftYaml.Value;
+        var snapProject = snapcraftYaml is null
+            ? Path.GetDirectoryName(Path.GetDirectoryName(Recipe.Path)!)!
+            : SnapcraftYamlUpdater.ProjectDirectory(snapcraftYaml);
         var inputs = PartInputsFor(series, snapProject);
         var document = PartWriter.Write(inputs);
         var target = Path.Combine(settings.ArtifactsDirectory.Value, "snapcraft", Recipe.Snap.Part + ".yaml");
@@ -126,6 +130,21 @@ public sealed class BuildPipeline
             ["part"] = target,
             ["sha256"] = Hashing.Sha256OfText(document.Snippet),
         };
+        if (snapcraftYaml is not null)
+        {
+            var update = SnapcraftYamlUpdater.Update(snapcraftYaml, document);
+            foreach (var warning in update.Warnings)
+            {
+                log.Warning($"Snap: {warning}.");
+            }
+
+            var what = update.Replaced.Select(p => $"replaced {p}").Concat(update.Added.Select(p => $"added {p}"));
+            log.Information(update.Changed
+                ? $"Snap: {string.Join(", ", what)} in {snapcraftYaml}"
+                : $"Snap: {snapcraftYaml} is up to date");
+            outputs["snapcraft-yaml"] = snapcraftYaml;
+        }
+
         stages.Write(
             "snap",
             Hashing.Combine(
