@@ -77,22 +77,35 @@ public sealed class GitMirror
         EnsureCreated();
         var refspec = $"+refs/tags/{tag}:{RefFor(sourceKey, tag)}";
         var started = DateTime.UtcNow;
-        var result = Fetch(url, refspec, shallow: true, log, cancellationToken);
-        if (result.ExitCode != 0 && result.StandardError.Contains("shallow", StringComparison.OrdinalIgnoreCase))
+        var shallow = true;
+        ProcessResult result;
+        for (var attempt = 1; ; attempt++)
         {
-            log.Information($"  {url} cannot serve a shallow fetch, so the full history of {tag} is fetched.");
-            result = Fetch(url, refspec, shallow: false, log, cancellationToken);
+            result = Fetch(url, refspec, shallow, log, cancellationToken);
+            if (result.ExitCode != 0 && shallow && result.StandardError.Contains("shallow", StringComparison.OrdinalIgnoreCase))
+            {
+                log.Information($"  {url} cannot serve a shallow fetch, so the full history of {tag} is fetched.");
+                shallow = false;
+                result = Fetch(url, refspec, shallow, log, cancellationToken);
+            }
+
+            // A connection that drops, a server that restarts: another attempt may get through. A
+            // missing tag or repository will not change, so it is not asked again. The mirror keeps
+            // what it had: git moves refs only after a fetch has all its objects.
+            if (result.ExitCode == 0 || attempt >= FetchAttempts || IsPermanent(result.StandardError))
+            {
+                break;
+            }
+
+            var delay = TimeSpan.FromSeconds(attempt);
+            log.Warning($"  fetching {tag} from {url} failed ({LastError(result)}); trying again in {delay.TotalSeconds:F0} s");
+            Task.Delay(delay, cancellationToken).Wait(cancellationToken);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         if (result.ExitCode != 0)
         {
-            var why = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Trim())
-                .LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
-                ?? $"git fetch exited with {result.ExitCode}";
-
-            throw new SourceUnavailableException($"fetching tag {tag} from {url} failed: {why}");
+            throw new SourceUnavailableException($"fetching tag {tag} from {url} failed: {LastError(result)}");
         }
 
         var commit = Resolve(sourceKey, tag)
@@ -104,6 +117,22 @@ public sealed class GitMirror
 
         return commit;
     }
+
+    /// <summary>How many times a fetch that fails for a reason that may pass is tried.</summary>
+    public static int FetchAttempts { get; set; } = 3;
+
+    private static bool IsPermanent(string error) =>
+        error.Contains("couldn't find remote ref", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("not found", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("does not appear to be a git repository", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("Could not resolve host", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("Authentication failed", StringComparison.OrdinalIgnoreCase);
+
+    private static string LastError(ProcessResult result) =>
+        result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Trim())
+            .LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
+        ?? $"git fetch exited with {result.ExitCode}";
 
     private ProcessResult Fetch(string url, string refspec, bool shallow, IBuildLog log, CancellationToken cancellationToken)
     {

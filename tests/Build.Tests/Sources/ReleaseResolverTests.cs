@@ -59,7 +59,9 @@ public class ReleaseResolverTests
         Assert.Multiple(() =>
         {
             Assert.That(release.Source, Is.EqualTo($"git {upstream.Url}"));
-            Assert.That(project.Log.Lines.Count(l => l.StartsWith("warning:", StringComparison.Ordinal)), Is.EqualTo(1));
+            Assert.That(project.Log.Lines.Count(l => l.StartsWith("warning:", StringComparison.Ordinal)), Is.EqualTo(3));
+            Assert.That(project.Log.Lines.Count(l => l.Contains("trying again", StringComparison.Ordinal)), Is.EqualTo(2),
+                "a source that does not answer is asked three times");
             Assert.That(project.Log.Lines, Has.Some.Contains("warning: git http://127.0.0.1:9/dead.git cannot serve v1.0.0"));
             Assert.That(project.Log.Lines, Has.Some.Contains($"served by git {upstream.Url}"));
         });

@@ -1,0 +1,68 @@
+using SnapBuild.Common;
+using SnapBuild.Sources;
+using SnapBuild.Tests.Support;
+
+namespace SnapBuild.Tests.Faults;
+
+/// <summary>The git server dropping connections in the middle of a fetch.</summary>
+[NonParallelizable]
+public class NetworkFaultTests
+{
+    [Test]
+    public void Should_retry_a_fetch_whose_connection_was_cut_and_then_succeed()
+    {
+        using var upstream = new TestUpstream();
+        using var server = new GitHttpServer(Path.GetDirectoryName(upstream.Repository)!);
+        using var proxy = new FlakyProxy(server.Port, cutFirst: 1);
+        using var project = new DemoProject(upstream, $"    - git: {proxy.UrlOf("upstream.git")}\n");
+
+        var release = project.Pipeline().Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(release.Commit, Is.EqualTo(upstream.CommitOf(TestUpstream.FirstTag)));
+            Assert.That(proxy.Cut, Is.EqualTo(1));
+            Assert.That(project.Log.Lines, Has.Some.Contains("trying again in 1 s"));
+        });
+    }
+
+    [Test]
+    public void Should_go_on_to_the_next_source_when_the_server_keeps_dropping()
+    {
+        using var upstream = new TestUpstream();
+        using var server = new GitHttpServer(Path.GetDirectoryName(upstream.Repository)!);
+        using var proxy = new FlakyProxy(server.Port, cutFirst: int.MaxValue);
+        using var project = new DemoProject(upstream, $"    - git: {proxy.UrlOf("upstream.git")}\n    - git: {upstream.Url}\n");
+
+        var release = project.Pipeline().Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(release.Source, Is.EqualTo($"git {upstream.Url}"));
+            Assert.That(proxy.Cut, Is.GreaterThanOrEqualTo(GitMirror.FetchAttempts));
+        });
+    }
+
+    [Test]
+    public void Should_stop_with_a_clear_error_and_keep_the_mirror_when_no_source_answers()
+    {
+        using var upstream = new TestUpstream();
+        using var server = new GitHttpServer(Path.GetDirectoryName(upstream.Repository)!);
+        using var proxy = new FlakyProxy(server.Port, cutFirst: 0);
+        using var project = new DemoProject(upstream, $"    - git: {proxy.UrlOf("upstream.git")}\n");
+        project.Pipeline().Clone();
+        var mirror = project.Pipeline().Cache.MirrorFor("demo");
+        var refsBefore = Shell.Git(mirror, "for-each-ref");
+        project.WriteRecipe($"    - git: {proxy.UrlOf("upstream.git")}\n", tag: TestUpstream.SecondTag);
+        proxy.CutNext(int.MaxValue);
+
+        var error = Assert.Throws<BuildException>(() => project.Pipeline().Clone());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain(TestUpstream.SecondTag).And.Contain(proxy.UrlOf("upstream.git")));
+            Assert.That(Shell.Git(mirror, "for-each-ref"), Is.EqualTo(refsBefore), "the mirror keeps what it had");
+            Assert.That(Shell.Git(mirror, "fsck", "--no-progress"), Is.Empty.Or.Not.Contain("error"));
+        });
+    }
+}
