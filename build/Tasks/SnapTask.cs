@@ -3,7 +3,7 @@ using Cake.Frosting;
 namespace SnapBuild.Tasks;
 
 [TaskName("Snap")]
-[TaskDescription("Write the snapcraft part definition under artifacts/snapcraft/")]
+[TaskDescription("Write the snapcraft part under artifacts/snapcraft/, and into --snapcraft-yaml when given")]
 [IsDependentOn(typeof(BuildTask))]
 public sealed class SnapTask : FrostingTask<BuildContext>
 {
