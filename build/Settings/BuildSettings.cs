@@ -41,7 +41,7 @@ public sealed class BuildSettings
         ("jobs", "Parallel compile jobs (default: from the machine's cores and memory)"),
         ("lock-wait", "Seconds to wait for another run using the work directory (default 0: stop at once)"),
         ("github-api-url", "GitHub API root for UpstreamCheck (default https://api.github.com; GitHub Enterprise, tests)"),
-        ("part-form", "Snap part form: source (snapcraft builds it) or prebuilt (the staged trees) (default source)"),
+        ("part-form", "Snap part form: source (snapcraft builds it) or prebuilt (the trees staged here)"),
         ("base", "Snap base the part is written for: core22 or core24 (default: the recipe's, else core24)"),
         ("snapcraft-yaml", "A snapcraft.yaml whose part is replaced in place (default: none, only the snippet)"),
         ("update-recipe", "Nightly: move the recipe and lock to the newest tag when the series applies and builds there"),

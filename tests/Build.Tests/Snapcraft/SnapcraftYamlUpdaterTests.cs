@@ -229,6 +229,21 @@ public class SnapcraftYamlUpdaterTests
             + "\n" + after));
     }
 
+    [TestCase("  mysql: {plugin: nil, source: .}   # flow style\n")]
+    [TestCase("  mysql:\n")]
+    [TestCase("  mysql: &mysql\n    plugin: nil\n")]
+    public void Should_replace_a_part_written_in_flow_style_or_empty_and_keep_the_next_one(string mysql)
+    {
+        using var directory = new TempDirectory();
+        var document = Document(directory, PartForm.Source);
+        const string other = "  other:\n    plugin: dump\n    source: [ . ]  # a flow list\n";
+
+        var update = SnapcraftYamlUpdater.Apply("snapcraft.yaml", "base: core24\nparts:\n" + mysql + other, document);
+
+        Assert.That(update.Text, Is.EqualTo(
+            "base: core24\nparts:\n" + Indented(document, "mysql") + other + Indented(document, "mysql-patches")));
+    }
+
     [Test]
     public void Should_warn_when_the_snap_builds_for_an_architecture_without_a_staged_tree()
     {
