@@ -34,8 +34,21 @@ public sealed class GitMirror
             Directory.Delete(temporary, recursive: true);
         }
 
-        Repository.Init(temporary, isBare: true);
-        Directory.Move(temporary, Path);
+        try
+        {
+            Repository.Init(temporary, isBare: true);
+            if (Directory.Exists(Path))
+            {
+                // Something that is not a repository (a damaged cache): the cache can be fetched again.
+                Directory.Delete(Path, recursive: true);
+            }
+
+            Directory.Move(temporary, Path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or LibGit2SharpException)
+        {
+            throw new BuildException($"Could not create the mirror {Path}: {exception.Message}; check the disk or pass --cache-dir=DIR elsewhere.", exception);
+        }
     }
 
     /// <summary>The commit a source's ref points at in the mirror, or null.</summary>
@@ -103,6 +116,13 @@ public sealed class GitMirror
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (result.ExitCode != 0 && result.StandardError.Contains("No space left on device", StringComparison.Ordinal))
+        {
+            // Not the source's fault, and the next source would fill the same disk.
+            throw new BuildException(
+                $"The disk holding the mirror {Path} is full ({LastError(result)}); free some space or pass --cache-dir=DIR elsewhere.");
+        }
+
         if (result.ExitCode != 0)
         {
             throw new SourceUnavailableException($"fetching tag {tag} from {url} failed: {LastError(result)}");
@@ -126,7 +146,8 @@ public sealed class GitMirror
         || error.Contains("not found", StringComparison.OrdinalIgnoreCase)
         || error.Contains("does not appear to be a git repository", StringComparison.OrdinalIgnoreCase)
         || error.Contains("Could not resolve host", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("Authentication failed", StringComparison.OrdinalIgnoreCase);
+        || error.Contains("Authentication failed", StringComparison.OrdinalIgnoreCase)
+        || error.Contains("No space left on device", StringComparison.Ordinal);
 
     private static string LastError(ProcessResult result) =>
         result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
