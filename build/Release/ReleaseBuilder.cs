@@ -206,6 +206,20 @@ public sealed partial class ReleaseBuilder
             ["source_date_epoch"] = first.SourceDateEpoch,
             ["artifacts"] = artifacts,
         };
+        // The prebuilt part over the release's own tarballs, which sit beside it.
+        var part = Snapcraft.PartWriter.Write(new Snapcraft.PartInputs
+        {
+            Recipe = Recipe,
+            Form = Snapcraft.PartForm.Prebuilt,
+            Base = settings.Base.Value,
+            Architectures = [.. records.Select(r => r.Architecture)],
+            StagedTrees = records.ToDictionary(r => r.Architecture, r => r.File),
+            BuildHost = Toolchains.Architecture.Host.Name,
+            PrebuiltSourceType = "tar",
+        });
+        var partPath = Path.Combine(Directory, $"{Recipe.Snap.Part}.snapcraft.yaml");
+        AtomicFile.WriteAllText(partPath, part.Snippet);
+        manifest["part"] = new JsonObject { ["file"] = Path.GetFileName(partPath), ["sha256"] = Hashing.Sha256OfText(part.Snippet) };
         AtomicFile.WriteAllText(Path.Combine(Directory, "SHA256SUMS"), sums.ToString());
         var manifestPath = Path.Combine(Directory, "provenance.json");
         AtomicFile.WriteAllText(manifestPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

@@ -37,6 +37,9 @@ public sealed record PartInputs
 
     /// <summary>The architecture of the machine that built the staged trees (the prebuilt form's build-on).</summary>
     public string BuildHost { get; init; } = "amd64";
+
+    /// <summary>The prebuilt form's <c>source-type</c>: <c>local</c> for staged trees, <c>tar</c> for a release's tarballs.</summary>
+    public string PrebuiltSourceType { get; init; } = "local";
 }
 
 /// <summary>One part of a snapcraft.yaml, as this build writes it.</summary>
@@ -201,7 +204,7 @@ public static class PartWriter
         {
             { "plugin", "dump" },
             { "source", source },
-            { "source-type", "local" },
+            { "source-type", inputs.PrebuiltSourceType },
         };
         AddCommon(part, recipe);
 

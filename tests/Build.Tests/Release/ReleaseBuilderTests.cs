@@ -66,7 +66,10 @@ public class ReleaseBuilderTests
         Assert.Multiple(() =>
         {
             Assert.That(second.Keys, Is.EqualTo(first.Keys));
-            Assert.That(second.Keys, Is.SupersetOf(new[] { "SHA256SUMS", "provenance.json", "demo_1.0.0+snap3_amd64.tar.gz" }));
+            Assert.That(second.Keys, Is.SupersetOf(new[]
+            {
+                "SHA256SUMS", "provenance.json", "demo_1.0.0+snap3_amd64.tar.gz", "demo.snapcraft.yaml",
+            }));
             foreach (var (name, bytes) in first)
             {
                 Assert.That(second[name], Is.EqualTo(bytes), $"{name} differs between the runs");
@@ -110,6 +113,20 @@ public class ReleaseBuilderTests
             Assert.That(root.GetProperty("recipe").GetProperty("sha256").GetString(), Is.EqualTo(Hashing.Sha256OfFile(project.RecipePath)));
             Assert.That(root.GetProperty("artifacts")[0].GetProperty("toolchain").GetString(), Does.Contain("cmake version"));
             Assert.That(sums, Is.EqualTo($"{Hashing.Sha256OfFile(tarball)}  demo_1.0.0+snap3_amd64.tar.gz\n"));
+        });
+    }
+
+    [Test]
+    public void Should_write_the_prebuilt_part_over_the_release_tarballs()
+    {
+        var files = Cut();
+
+        var part = System.Text.Encoding.UTF8.GetString(files["demo.snapcraft.yaml"]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(part, Does.Contain("plugin: dump"));
+            Assert.That(part, Does.Contain("- to amd64: demo_1.0.0+snap3_amd64.tar.gz"));
+            Assert.That(part, Does.Contain("source-type: tar"));
         });
     }
 
