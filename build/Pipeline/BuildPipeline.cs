@@ -42,7 +42,19 @@ public sealed class BuildPipeline
     public ResolvedRelease Clone()
     {
         var release = Resolve(refresh: false);
-        var changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
+        bool changed;
+        try
+        {
+            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
+        }
+        catch (LibGit2Sharp.LibGit2SharpException exception) when (!settings.Offline.Value)
+        {
+            // A truncated pack or a missing object: the mirror is a cache, so it is fetched again.
+            log.Warning($"The mirror {release.MirrorPath} is damaged ({exception.Message.TrimEnd('.')}); fetching {Recipe.Upstream.Tag} again.");
+            Directory.Delete(release.MirrorPath, recursive: true);
+            release = Resolve(refresh: false);
+            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
+        }
         stages.Write("clone", release.Commit, new Dictionary<string, string>
         {
             ["commit"] = release.Commit,

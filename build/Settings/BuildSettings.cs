@@ -317,6 +317,9 @@ public sealed class BuildSettings
             GitHubToken = GitHubToken,
             SnapRevision = SnapRevision,
             UpdateRecipe = UpdateRecipe,
+            PartForm = PartForm,
+            Base = Base,
+            SnapcraftYaml = SnapcraftYaml with { Value = null },
         };
 
     private static Setting<string> Full(Setting<string> setting) =>
