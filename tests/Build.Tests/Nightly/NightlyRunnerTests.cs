@@ -81,11 +81,23 @@ public class NightlyRunnerTests
         using var night = new Night();
         night.MirrorTags();
 
-        var result = HostRun.Run(night.Project.Root, [.. night.Project.Arguments("--target=Nightly", $"--github-api-url={night.GitHub.Url}")]);
+        const string token = "ghp_NightlyTokenNeverInAnyFile0123456789";
 
+        var result = HostRun.Run(
+            night.Project.Root,
+            new Dictionary<string, string?> { ["GITHUB_TOKEN"] = token },
+            [.. night.Project.Arguments("--target=Nightly", $"--github-api-url={night.GitHub.Url}")]);
+
+        var everything = result.StandardOutput + result.StandardError + string.Concat(
+            Directory.EnumerateFiles(night.Project.Root, "*", SearchOption.AllDirectories)
+                .Where(f => !f.Contains("/.git/objects/", StringComparison.Ordinal))
+                .Select(f => File.ReadAllText(f)));
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.Zero, result.CombinedTail(30));
+            Assert.That(everything.Contains(token, StringComparison.Ordinal), Is.False,
+                "the token is in no output, log, stage record, cache file or report");
+            Assert.That(night.GitHub.Seen.All(r => r.Authorization == $"Token {token}"), Is.True, "but every request carried it");
             Assert.That(result.StandardOutput, Does.Contain("Nightly: exit code 0"));
             Assert.That(result.StandardOutput, Does.Contain("0001").And.Contain("applies unchanged"));
         });
