@@ -27,14 +27,21 @@ if [[ ! -x "$program" || ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; the
         exit 2
     fi
     echo "Building the build host (its sources changed)..." >&2
-    dotnet build "$root/build/Build.csproj" -c Release -o "$host/bin" --nologo -v quiet \
+    mkdir -p "$host"
+    # Build beside the running host and swap folders: a run still using the old host keeps its
+    # files (the old folder's inodes), instead of having its assemblies overwritten under it.
+    next="$host/bin.$$"
+    rm -rf "$next"
+    dotnet build "$root/build/Build.csproj" -c Release -o "$next" --nologo -v quiet \
         -p:UseSharedCompilation=false >"$host.log" 2>&1 || {
-        mkdir -p "$host"
+        rm -rf "$next"
         cat "$host.log" >&2
         echo "Error: building the host failed; the output is above and in $host.log." >&2
         exit 1
     }
-    mkdir -p "$host"
+    rm -rf "$host/bin.old"
+    if [[ -d "$host/bin" ]]; then mv "$host/bin" "$host/bin.old"; fi
+    mv "$next" "$host/bin"
     printf '%s\n' "$digest" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp"
 fi
 
