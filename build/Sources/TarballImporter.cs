@@ -103,18 +103,22 @@ public sealed class TarballImporter
         {
             if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
             {
-                using var response = Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
-                    .GetAwaiter().GetResult();
-                if (!response.IsSuccessStatusCode)
+                // A download cut short (the server dies, the connection drops) is tried again from
+                // the start; an answer such as 404 is not.
+                for (var attempt = 1; ; attempt++)
                 {
-                    throw new SourceUnavailableException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                    try
+                    {
+                        Download(uri, url, destination, cancellationToken);
+
+                        return;
+                    }
+                    catch (Exception exception) when (exception is HttpRequestException or IOException
+                        && attempt < DownloadAttempts && !cancellationToken.IsCancellationRequested)
+                    {
+                        Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).Wait(cancellationToken);
+                    }
                 }
-
-                using var body = response.Content.ReadAsStream(cancellationToken);
-                using var file = File.Create(destination);
-                body.CopyTo(file);
-
-                return;
             }
 
             var local = uri is { IsFile: true } ? uri.LocalPath : url;
@@ -125,9 +129,32 @@ public sealed class TarballImporter
 
             File.Copy(local, destination, overwrite: true);
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
-            throw new SourceUnavailableException($"downloading {url} failed: {exception.Message}", exception);
+            throw new SourceUnavailableException(
+                $"downloading {url} failed{(exception is IOException ? $" after {DownloadAttempts} attempts" : string.Empty)}: {exception.Message}",
+                exception);
+        }
+    }
+
+    /// <summary>How many times a download that breaks off is tried.</summary>
+    public static int DownloadAttempts { get; set; } = 3;
+
+    private static void Download(Uri uri, string url, string destination, CancellationToken cancellationToken)
+    {
+        using var response = Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            .GetAwaiter().GetResult();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new SourceUnavailableException($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        using var body = response.Content.ReadAsStream(cancellationToken);
+        using var file = File.Create(destination);
+        body.CopyTo(file);
+        if (response.Content.Headers.ContentLength is { } length && file.Length != length)
+        {
+            throw new IOException($"the download ended after {file.Length} of {length} bytes");
         }
     }
 

@@ -66,3 +66,51 @@ public class NetworkFaultTests
         });
     }
 }
+
+/// <summary>A tarball download that breaks off in the middle.</summary>
+[NonParallelizable]
+public class DownloadFaultTests
+{
+    [Test]
+    public void Should_download_again_when_the_tarball_arrives_cut_short()
+    {
+        using var upstream = new TestUpstream();
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("demo-1.0.0.tar.gz");
+        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        using var server = new CuttingFileServer(tarball, cutFirst: 1);
+        var sha = SnapBuild.Common.Hashing.Sha256OfFile(tarball);
+        using var project = new DemoProject(upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n");
+
+        var release = project.Pipeline().Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(release.Source, Is.EqualTo($"tarball {server.Url}"));
+            Assert.That(server.Requests, Is.EqualTo(2), "cut short once, then whole");
+            Assert.That(Directory.EnumerateFiles(project.CacheDirectory, "*.part", SearchOption.AllDirectories), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Should_go_on_to_the_next_source_when_every_download_is_cut_short()
+    {
+        using var upstream = new TestUpstream();
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("demo-1.0.0.tar.gz");
+        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        using var server = new CuttingFileServer(tarball, cutFirst: int.MaxValue);
+        var sha = SnapBuild.Common.Hashing.Sha256OfFile(tarball);
+        using var project = new DemoProject(upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n    - git: {upstream.Url}\n");
+
+        var release = project.Pipeline().Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(release.Source, Is.EqualTo($"git {upstream.Url}"));
+            Assert.That(server.Requests, Is.EqualTo(TarballImporter.DownloadAttempts));
+            Assert.That(project.Log.Lines, Has.Some.Contains($"downloading {server.Url} failed after 3 attempts"));
+            Assert.That(Directory.EnumerateFiles(project.CacheDirectory, "*.part", SearchOption.AllDirectories), Is.Empty, "no partial download is kept");
+        });
+    }
+}
