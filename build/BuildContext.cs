@@ -81,8 +81,9 @@ public sealed class BuildContext : FrostingContext, IDisposable
         }
 
         // Let the run unwind: the running command is killed with its children and teardown runs.
+        // Cancel before logging, so that a console busy on another thread cannot hold the stop up.
         context.Cancel = true;
-        BuildLog.Warning($"{context.Signal} received: stopping the running command and its children.");
         cancellation.Cancel();
+        BuildLog.Warning($"{context.Signal} received: stopping the running command and its children.");
     }
 }
