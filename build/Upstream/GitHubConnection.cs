@@ -110,6 +110,7 @@ public static class GitHubConnection
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
                     .Handle<IOException>()
+                    .Handle<System.Net.Sockets.SocketException>()
                     .HandleResult(r => (int)r.StatusCode >= 500),
                 OnRetry = arguments =>
                 {

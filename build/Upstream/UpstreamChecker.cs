@@ -292,6 +292,7 @@ public sealed class UpstreamChecker
                 exception);
         }
         catch (Exception exception) when (exception is HttpRequestException or TimeoutRejectedException or IOException
+            or System.Net.Sockets.SocketException
             || exception is TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new BuildException(

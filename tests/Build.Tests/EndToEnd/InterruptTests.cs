@@ -20,7 +20,9 @@ public class InterruptTests
             "    CMAKE_BUILD_TYPE: Release",
             $"    CMAKE_BUILD_TYPE: Release\n    CMAKE_CXX_COMPILER_LAUNCHER: {launcher}",
             StringComparison.Ordinal));
-        var info = new ProcessStartInfo(HostRun.Program)
+        // As a terminal starts it: with SIGINT at its default disposition. `dotnet test` may hand its
+        // children SIGINT ignored, and a program started with SIGINT ignored rightly keeps ignoring it.
+        var info = new ProcessStartInfo("env", ["--default-signal=INT", HostRun.Program])
         {
             WorkingDirectory = project.Root,
             RedirectStandardOutput = true,
