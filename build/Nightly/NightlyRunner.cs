@@ -108,13 +108,7 @@ public sealed partial class NightlyRunner
     public async Task<NightlyReport> RunAsync()
     {
         var recipe = settings.Recipe;
-        var options = new GitHubOptions
-        {
-            ApiUrl = settings.GitHubApiUrl.Value,
-            Token = settings.GitHubToken.Value,
-            CacheDirectory = Path.Combine(settings.CacheDirectory.Value, "github"),
-        };
-        var upstream = await new UpstreamChecker(options, log, cancellationToken).CheckAsync(recipe);
+        var upstream = await new UpstreamChecker(GitHubOptions.From(settings), log, cancellationToken).CheckAsync(recipe);
         upstream.Write(settings.ArtifactsDirectory.Value);
         var tag = upstream.NewestTracked;
         var url = settings.UpstreamUrl.Value

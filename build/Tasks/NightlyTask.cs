@@ -18,10 +18,7 @@ public sealed class NightlyTask : AsyncFrostingTask<BuildContext>
             context.BuildLog.Information(line);
         }
 
-        if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-        {
-            File.AppendAllText(summary, report.ToMarkdown() + "\n");
-        }
+        StepSummary.Append(report.ToMarkdown());
 
         context.BuildLog.Information(
             $"Nightly: exit code {(int)report.Answer} ({report.Answer}); report in {Path.Combine(context.Settings.ArtifactsDirectory.Value, "nightly.md")}");

@@ -11,12 +11,7 @@ public sealed class UpstreamCheckTask : AsyncFrostingTask<BuildContext>
     public override async Task RunAsync(BuildContext context)
     {
         var settings = context.Settings;
-        var options = new GitHubOptions
-        {
-            ApiUrl = settings.GitHubApiUrl.Value,
-            Token = settings.GitHubToken.Value,
-            CacheDirectory = Path.Combine(settings.CacheDirectory.Value, "github"),
-        };
+        var options = GitHubOptions.From(settings);
         var checker = new UpstreamChecker(options, context.BuildLog, context.CancellationToken);
         UpstreamReport report;
         try
@@ -36,10 +31,7 @@ public sealed class UpstreamCheckTask : AsyncFrostingTask<BuildContext>
         }
 
         report.Write(settings.ArtifactsDirectory.Value);
-        if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-        {
-            File.AppendAllText(summary, report.ToMarkdown() + "\n");
-        }
+        StepSummary.Append(report.ToMarkdown());
 
         context.BuildLog.Information(
             $"Upstream check: {report.AnswerText} (exit code {(int)report.Answer}); "

@@ -28,6 +28,14 @@ public sealed record GitHubOptions
 
     /// <summary>How long one attempt may take before it counts as a timeout.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The options a run's settings give: API root, token, and the cache's <c>github/</c> folder.</summary>
+    public static GitHubOptions From(Settings.BuildSettings settings) => new()
+    {
+        ApiUrl = settings.GitHubApiUrl.Value,
+        Token = settings.GitHubToken.Value,
+        CacheDirectory = Path.Combine(settings.CacheDirectory.Value, "github"),
+    };
 }
 
 /// <summary>What went over the wire in one run, for the log line at the end of the check.</summary>

@@ -140,7 +140,7 @@ public class NightlyRunnerTests
             MirrorTags();
             var settings = Project.Settings([$"--github-api-url={GitHub.Url}", .. extra]);
 
-            return new NightlyRunner(settings, new CollectingLog(), new SilentDisplay(), CancellationToken.None).RunAsync();
+            return new NightlyRunner(settings, new CollectingLog(), new DemoProject.SilentProgress(), CancellationToken.None).RunAsync();
         }
 
         public void Dispose()
@@ -162,21 +162,6 @@ public class NightlyRunnerTests
                     GitHub.Files[(tag, file)] = Shell.Git(Upstream.Repository, "show", $"{tag}:{file}");
                 }
             }
-        }
-    }
-
-    private sealed class SilentDisplay : IProgressDisplay
-    {
-        public void Start(bool interactive, TimeSpan plainInterval)
-        {
-        }
-
-        public void Update(NinjaProgress progress)
-        {
-        }
-
-        public void Finish(NinjaProgress progress)
-        {
         }
     }
 }

@@ -123,7 +123,8 @@ public sealed class DemoProject : IDisposable
 
     public void Dispose() => directory.Dispose();
 
-    private sealed class SilentProgress : IProgressDisplay
+    /// <summary>A progress display that shows nothing, for pipelines the tests drive directly.</summary>
+    public sealed class SilentProgress : IProgressDisplay
     {
         public void Start(bool interactive, TimeSpan plainInterval)
         {
