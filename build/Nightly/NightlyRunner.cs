@@ -174,8 +174,31 @@ public sealed partial class NightlyRunner
     }
 
     /// <summary>Moves the recipe's tag and the lock to the tried tag and rewrites the patches that moved.</summary>
-    private bool UpdateRecipe(Recipe recipe, string tag, string url, string commit, SeriesFile series, IReadOnlyList<PatchTrial> trials)
+    private bool UpdateRecipe(
+        Recipe recipe, string tag, string url, string commit, SeriesFile series, IReadOnlyList<PatchTrial> trials)
     {
+        // Everything that can refuse is checked before the first file is written, so a refusal
+        // leaves the recipe, the lock and the series as they were.
+        var moving = tag != recipe.Upstream.Tag;
+        string? newRecipe = null;
+        if (moving)
+        {
+            var text = File.ReadAllText(recipe.Path);
+            var pattern = new Regex(
+                $@"(?m)^(\s+tag:\s*)(['""]?){Regex.Escape(recipe.Upstream.Tag)}\2(\s*(#.*)?)$",
+                RegexOptions.None,
+                TimeSpan.FromSeconds(1));
+            if (pattern.Count(text) != 1)
+            {
+                throw new BuildException(
+                    $"--update-recipe could not find the one 'tag: {recipe.Upstream.Tag}' line under 'upstream' "
+                    + $"in {recipe.Path}; move it to {tag} by hand.");
+            }
+
+            newRecipe = pattern.Replace(
+                text, m => m.Groups[1].Value + m.Groups[2].Value + tag + m.Groups[2].Value + m.Groups[3].Value);
+        }
+
         foreach (var trial in trials.Where(t => t.Refreshed is not null))
         {
             var path = series.Entries.Single(e => e.Name == trial.Patch).Path;
@@ -183,30 +206,23 @@ public sealed partial class NightlyRunner
             log.Information($"--update-recipe: refreshed {path} for {tag}");
         }
 
-        if (tag == recipe.Upstream.Tag)
+        if (newRecipe is null)
         {
             return trials.Any(t => t.Refreshed is not null);
         }
 
-        var text = File.ReadAllText(recipe.Path);
-        var pattern = new Regex($@"(?m)^(\s+tag:\s*)(['""]?){Regex.Escape(recipe.Upstream.Tag)}\2(\s*(#.*)?)$", RegexOptions.None, TimeSpan.FromSeconds(1));
-        var matches = pattern.Matches(text);
-        if (matches.Count != 1)
-        {
-            throw new BuildException(
-                $"--update-recipe could not find the one 'tag: {recipe.Upstream.Tag}' line under 'upstream' in {recipe.Path}; move it to {tag} by hand.");
-        }
-
-        AtomicFile.WriteAllText(recipe.Path, pattern.Replace(text, m => m.Groups[1].Value + m.Groups[2].Value + tag + m.Groups[2].Value + m.Groups[3].Value));
+        AtomicFile.WriteAllText(recipe.Path, newRecipe);
         var lockFile = new LockFile(recipe.LockPath, tag);
         lockFile.Set(new LockedSource(new GitSourceSpec { Url = url, Location = "nightly" }.Describe(), commit, null));
         lockFile.Write();
         log.Information($"--update-recipe: {recipe.Path} and {recipe.LockPath} now name {tag} ({commit[..12]})");
         foreach (var stale in recipe.Upstream.Sources.Where(s => s is not GitSourceSpec))
         {
-            log.Warning($"--update-recipe: {stale.Describe()} ({stale.Location}) still names {recipe.Upstream.Tag}; update its URL and sha256 for {tag}.");
+            log.Warning(
+                $"--update-recipe: {stale.Describe()} ({stale.Location}) still names {recipe.Upstream.Tag}; "
+                + $"update its URL and sha256 for {tag}.");
         }
 
-        return true;
+        return moving;
     }
 }
