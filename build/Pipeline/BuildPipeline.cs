@@ -41,20 +41,26 @@ public sealed class BuildPipeline
     /// <summary>Resolves the release (cache, sources, lock) and checks it out in the worktree.</summary>
     public ResolvedRelease Clone()
     {
-        var release = Resolve(refresh: false);
+        ResolvedRelease release;
         bool changed;
         try
         {
-            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
-        }
-        catch (LibGit2Sharp.LibGit2SharpException exception) when (!settings.Offline.Value)
-        {
-            // A truncated pack or a missing object: the mirror is a cache, so it is fetched again.
-            log.Warning($"The mirror {release.MirrorPath} is damaged ({exception.Message.TrimEnd('.')}); fetching {Recipe.Upstream.Tag} again.");
-            Directory.Delete(release.MirrorPath, recursive: true);
             release = Resolve(refresh: false);
-            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log);
+            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log, cancellationToken);
         }
+        catch (Exception exception) when (exception is LibGit2Sharp.LibGit2SharpException or MirrorDamagedException
+            && !settings.Offline.Value)
+        {
+            // A truncated pack, an object cut short: the mirror is a cache, so it is fetched again.
+            var mirror = Cache.MirrorFor(Recipe.Name);
+            var detail = exception is MirrorDamagedException damaged ? damaged.Detail : exception.Message;
+            log.Warning(
+                $"The mirror {mirror} is damaged ({detail.TrimEnd('.')}); fetching {Recipe.Upstream.Tag} again.");
+            Directory.Delete(mirror, recursive: true);
+            release = Resolve(refresh: false);
+            changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log, cancellationToken);
+        }
+
         stages.Write("clone", release.Commit, new Dictionary<string, string>
         {
             ["commit"] = release.Commit,
@@ -256,7 +262,7 @@ public sealed class BuildPipeline
             }
 
             log.Information($"Verify {architecture.Name}: building the unpatched {Recipe.Upstream.Tag} for comparison");
-            Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.Unpatched.Source, log);
+            Worktree.Prepare(clone.Outputs["mirror"], commit, Layout.Unpatched.Source, log, cancellationToken);
             builder.BuildTree(architecture, commit, Layout.Unpatched, "-unpatched", builder.JobsTotal, interactive: true);
             var verifier = new SeccompVerifier(launcher, log, architecture);
             foreach (var (build, stage) in new[] { ("patched", patched), ("unpatched", Layout.Unpatched.StageFor(architecture.Name)) })
@@ -297,6 +303,7 @@ public sealed class BuildPipeline
     /// <summary>Deletes this recipe's work directory (sources, builds, stages); the cache stays.</summary>
     public void Clean()
     {
+        Leftovers.RemoveDead(Path.GetDirectoryName(Layout.Root)!, Path.GetFileName(Layout.Root) + ".deleting.", string.Empty);
         if (!Directory.Exists(Layout.Root))
         {
             log.Information($"Clean: {Layout.Root} does not exist; nothing to do");

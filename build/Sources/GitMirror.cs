@@ -27,7 +27,9 @@ public sealed class GitMirror
             return;
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        var parent = System.IO.Path.GetDirectoryName(Path)!;
+        Directory.CreateDirectory(parent);
+        Leftovers.RemoveDead(parent, System.IO.Path.GetFileName(Path) + ".", ".new");
         var temporary = Path + $".{Environment.ProcessId}.new";
         if (Directory.Exists(temporary))
         {
@@ -52,6 +54,10 @@ public sealed class GitMirror
     }
 
     /// <summary>The commit a source's ref points at in the mirror, or null.</summary>
+    /// <remarks>
+    /// Objects are read through the git command line, not libgit2: libgit2 0.32 loops without end
+    /// on a loose object cut short, where git reports it as corrupt.
+    /// </remarks>
     public string? Resolve(string sourceKey, string tag)
     {
         if (!Repository.IsValid(Path))
@@ -59,24 +65,45 @@ public sealed class GitMirror
             return null;
         }
 
-        using var repository = new Repository(Path);
-        var reference = repository.Refs[RefFor(sourceKey, tag)];
+        var result = ReadObjects("rev-parse", "--verify", "--quiet", RefFor(sourceKey, tag) + "^{commit}");
+        ThrowIfDamaged(Path, result);
 
-        return (reference?.ResolveToDirectReference()?.Target as Commit)?.Sha
-            ?? (reference?.ResolveToDirectReference()?.Target as TagAnnotation)?.Target.Sha;
+        return result.ExitCode == 0 ? result.StandardOutput.Trim() : null;
     }
 
-    public bool HasCommit(string commit)
+    /// <summary>
+    /// Throws when git's answer says an object is damaged (cut short, unreadable, a broken pack)
+    /// rather than missing.
+    /// </summary>
+    internal static void ThrowIfDamaged(string repository, ProcessResult result)
     {
-        if (!Repository.IsValid(Path))
+        if (result.ExitCode == 0)
         {
-            return false;
+            return;
         }
 
-        using var repository = new Repository(Path);
-
-        return repository.Lookup<Commit>(commit) is not null;
+        var damage = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Trim())
+            .FirstOrDefault(IsDamage);
+        if (damage is not null)
+        {
+            throw new MirrorDamagedException(repository, damage);
+        }
     }
+
+    private static bool IsDamage(string line) =>
+        line.Contains("corrupt", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("inflate", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("unable to unpack", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("packfile", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("bad object", StringComparison.OrdinalIgnoreCase)
+        || line.Contains("unable to read", StringComparison.OrdinalIgnoreCase);
+
+    private ProcessResult ReadObjects(params string[] arguments) =>
+        ProcessRunner.Run(new ProcessSpec("git", ["--git-dir", Path, .. arguments])
+        {
+            Environment = new Dictionary<string, string?> { ["GIT_CONFIG_NOSYSTEM"] = "1", ["LC_ALL"] = "C" },
+        });
 
     /// <summary>
     /// Fetches one tag from a git remote into the source's namespace, at depth 1. libgit2's fetch
@@ -193,6 +220,38 @@ public sealed class GitMirror
         using var repository = new Repository(Path);
         repository.Refs.Add(RefFor(sourceKey, tag), new ObjectId(commit), allowOverwrite: true);
     }
+}
+
+/// <summary>
+/// An object in the mirror (or a worktree borrowing from it) is there but cannot be read; the
+/// mirror is a cache, so it is dropped and fetched again.
+/// </summary>
+public sealed class MirrorDamagedException : BuildException
+{
+    public MirrorDamagedException(string repository, string detail)
+        : base($"The repository {repository} holds a damaged object ({detail.TrimEnd('.')})")
+    {
+        Detail = detail;
+    }
+
+    public MirrorDamagedException(string message)
+        : base(message)
+    {
+        Detail = message;
+    }
+
+    public MirrorDamagedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Detail = message;
+    }
+
+    public MirrorDamagedException()
+    {
+        Detail = string.Empty;
+    }
+
+    public string Detail { get; }
 }
 
 /// <summary>A source that could not serve the release; the next source in the recipe is tried.</summary>
