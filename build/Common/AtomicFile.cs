@@ -18,6 +18,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
+        Leftovers.RemoveDead(directory, $".{Path.GetFileName(full)}.", ".tmp");
         var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
 
         try

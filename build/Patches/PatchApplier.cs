@@ -82,6 +82,7 @@ public sealed partial class PatchApplier
                 $"{worktree} has local changes ({string.Join(", ", files)}); turn them into a patch or run --target=Clean.");
         }
 
+        Leftovers.RemoveDead(Path.Combine(worktree, ".git"), "snap-build-index.", string.Empty);
         var index = Path.Combine(worktree, ".git", $"snap-build-index.{Environment.ProcessId}");
         var empty = new List<string>();
         var parent = upstreamCommit;

@@ -30,6 +30,7 @@ public static class ReproducibleTarball
             .ToList();
         var temporary = output + $".{Environment.ProcessId}.tmp";
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        Leftovers.RemoveDead(Path.GetDirectoryName(Path.GetFullPath(output))!, Path.GetFileName(output) + ".", ".tmp");
         try
         {
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))

@@ -39,6 +39,7 @@ public sealed class TarballImporter
         }
 
         Directory.CreateDirectory(cache.Downloads);
+        RemoveKilledDownloads(target);
         var partial = target + $".{Environment.ProcessId}.part";
         try
         {
@@ -72,6 +73,7 @@ public sealed class TarballImporter
             return target;
         }
 
+        RemoveKilledDownloads(target);
         var partial = target + $".{Environment.ProcessId}.part";
         try
         {
@@ -187,6 +189,12 @@ public sealed class TarballImporter
     public string Import(GitMirror mirror, string tarball, string tag, string sha256, CancellationToken cancellationToken)
     {
         mirror.EnsureCreated();
+        var removed = Leftovers.RemoveDead(Path.Combine(cache.Root, "tmp"), "import-", string.Empty);
+        if (removed > 0)
+        {
+            log.Information($"  removed {removed} unpacked tree(s) left by a killed import");
+        }
+
         var scratch = Path.Combine(cache.Root, "tmp", $"import-{Environment.ProcessId}");
         if (Directory.Exists(scratch))
         {
@@ -234,6 +242,17 @@ public sealed class TarballImporter
         finally
         {
             Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Removes what downloads of <paramref name="target"/> by killed runs left behind.</summary>
+    private void RemoveKilledDownloads(string target)
+    {
+        var removed = Leftovers.RemoveDead(
+            Path.GetDirectoryName(target)!, Path.GetFileName(target) + ".", ".part");
+        if (removed > 0)
+        {
+            log.Information($"  removed {removed} partial download(s) of {Path.GetFileName(target)} left by a killed run");
         }
     }
 

@@ -29,6 +29,7 @@ public static class SeccompLauncher
         Directory.CreateDirectory(directory);
         var source = Path.Combine(directory, "seccomp-run.c");
         AtomicFile.WriteAllText(source, code);
+        Leftovers.RemoveDead(directory, Path.GetFileName(program) + ".", ".tmp");
         var partial = program + $".{Environment.ProcessId}.tmp";
         ProcessRunner.RunChecked(new ProcessSpec("cc", ["-O2", "-Wall", "-o", partial, source, "-lseccomp"]), cancellationToken);
         File.Move(partial, program, overwrite: true);
