@@ -155,6 +155,45 @@ public sealed partial class CMakeBuild
             }
         }
 
+        try
+        {
+            InstallInto(fresh, plan, logFile, cancellationToken);
+        }
+        catch (Exception exception) when (exception is BuildException or IOException or OperationCanceledException)
+        {
+            // A half install must not stay behind looking like a stage, nor hold the disk it filled.
+            TryDelete(fresh);
+            // CMake wraps its messages, so the words can be split over lines.
+            var words = exception.Message.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
+            if (string.Join(' ', words).Contains("No space left on device", StringComparison.Ordinal))
+            {
+                throw new BuildException(
+                    $"The disk holding the stage {plan.StageDirectory} filled up during the install "
+                    + $"(see {LogName(logFile)}); "
+                    + (Directory.Exists(plan.StageDirectory) ? "the previous stage is kept; " : string.Empty)
+                    + "free some space or pass --work-dir=DIR elsewhere.",
+                    exception);
+            }
+
+            throw;
+        }
+
+        if (Directory.Exists(plan.StageDirectory))
+        {
+            Directory.Move(plan.StageDirectory, old);
+        }
+
+        Directory.Move(fresh, plan.StageDirectory);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+
+        return Directory.EnumerateFiles(plan.StageDirectory, "*", SearchOption.AllDirectories).Count();
+    }
+
+    private void InstallInto(string fresh, CMakeBuildPlan plan, StreamWriter logFile, CancellationToken cancellationToken)
+    {
         Directory.CreateDirectory(fresh);
         var components = plan.InstallComponents.Count == 0 ? [null] : plan.InstallComponents.Cast<string?>();
         foreach (var component in components)
@@ -187,19 +226,21 @@ public sealed partial class CMakeBuild
                 RunLogged(new ProcessSpec("ninja", ["-C", plan.BuildDirectory, "-j", plan.Jobs.ToString(), missing]), logFile, null, cancellationToken);
             }
         }
+    }
 
-        if (Directory.Exists(plan.StageDirectory))
+    private static void TryDelete(string directory)
+    {
+        try
         {
-            Directory.Move(plan.StageDirectory, old);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
-
-        Directory.Move(fresh, plan.StageDirectory);
-        if (Directory.Exists(old))
+        catch (IOException)
         {
-            Directory.Delete(old, recursive: true);
+            // The next install deletes it before it starts.
         }
-
-        return Directory.EnumerateFiles(plan.StageDirectory, "*", SearchOption.AllDirectories).Count();
     }
 
     /// <summary>Runs an install; returns the build-tree file it could not find, or null when it worked.</summary>

@@ -47,6 +47,47 @@ public class DiskFullTests
         });
     }
 
+    [Test]
+    public void Should_keep_the_previous_stage_and_no_half_install_when_the_stage_disk_fills()
+    {
+        using var upstream = new TestUpstream();
+        using var project = new DemoProject(upstream);
+        var stages = Path.Combine(project.WorkDirectory, "demo", "stage");
+        using var disk = FullDisk.Mount(stages, size: "8m", fill: false);
+        project.Built();
+        var stage = Path.Combine(stages, "amd64");
+        var before = Snapshot(stage);
+        disk.Fill();
+        File.Delete(Path.Combine(project.WorkDirectory, "demo", "stages", "build-amd64.json"));
+
+        var pipeline = project.Pipeline();
+        pipeline.Clone();
+        pipeline.Patch();
+        var error = Assert.Throws<BuildException>(() => pipeline.Build());
+        var afterFailure = Snapshot(stage);
+        var halfInstall = Directory.Exists(stage + ".new");
+        disk.Empty();
+        var retry = project.Pipeline();
+        retry.Clone();
+        retry.Patch();
+        retry.Build();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.StartWith($"The disk holding the stage {stage} filled up during the install")
+                .And.Contain("the previous stage is kept").And.Contain("--work-dir"));
+            Assert.That(afterFailure, Is.EqualTo(before), "the previous stage is whole, byte for byte");
+            Assert.That(halfInstall, Is.False, "no half install is left beside it");
+            Assert.That(Snapshot(stage), Is.EqualTo(before), "with space again, the install gives the same stage");
+        });
+    }
+
+    /// <summary>Every file below a folder with its bytes' hash, in order.</summary>
+    private static string Snapshot(string directory) =>
+        string.Join('\n', Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => $"{Path.GetRelativePath(directory, f)} {Hashing.Sha256OfFile(f)}"));
+
     /// <summary>A tmpfs mounted over a folder and filled, unmounted on dispose.</summary>
     private sealed class FullDisk : IDisposable
     {
@@ -54,24 +95,36 @@ public class DiskFullTests
 
         public string Path { get; }
 
-        public static FullDisk Mount(string path, int leaveFree = 0)
+        public static FullDisk Mount(string path, int leaveFree = 0, string size = "64k", bool fill = true)
         {
             Directory.CreateDirectory(path);
-            var mount = ProcessRunner.Run(new ProcessSpec("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", path]));
+            var mount = ProcessRunner.Run(new ProcessSpec("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", path]));
             if (mount.ExitCode != 0)
             {
                 Assert.Inconclusive($"A small tmpfs could not be mounted here (mount needs root): {mount.StandardError.Trim()}");
             }
 
             var disk = new FullDisk(path);
+            if (fill)
+            {
+                disk.Fill(leaveFree);
+            }
+
+            return disk;
+        }
+
+        /// <summary>Writes a filler file until the disk is full, then gives back <paramref name="leaveFree"/> bytes.</summary>
+        public void Fill(int leaveFree = 0)
+        {
+            var filler = System.IO.Path.Combine(Path, "filler");
             try
             {
-                using var filler = new FileStream(System.IO.Path.Combine(path, "filler"), FileMode.Create);
+                using var stream = new FileStream(filler, FileMode.Create);
                 var block = new byte[4096];
                 while (true)
                 {
-                    filler.Write(block);
-                    filler.Flush(flushToDisk: true);
+                    stream.Write(block);
+                    stream.Flush(flushToDisk: true);
                 }
             }
             catch (IOException)
@@ -81,12 +134,12 @@ public class DiskFullTests
 
             if (leaveFree > 0)
             {
-                using var filler = new FileStream(System.IO.Path.Combine(path, "filler"), FileMode.Open);
-                filler.SetLength(Math.Max(0, filler.Length - leaveFree));
+                using var stream = new FileStream(filler, FileMode.Open);
+                stream.SetLength(Math.Max(0, stream.Length - leaveFree));
             }
-
-            return disk;
         }
+
+        public void Empty() => File.Delete(System.IO.Path.Combine(Path, "filler"));
 
         public void Dispose() => ProcessRunner.Run(new ProcessSpec("umount", ["-l", Path]));
     }
