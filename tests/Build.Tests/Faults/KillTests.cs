@@ -30,7 +30,8 @@ public class KillTests
     public void CleanUp() => upstream.Dispose();
 
     [TestCase("clone", "fetch", Description = "git has fetched the tag; the host dies before it records the clone")]
-    [TestCase("patch-checkout", "checkout", Description = "the patched commits are being checked out")]
+    [TestCase("clone-checkout", "--detach", Description = "the upstream commit is being checked out")]
+    [TestCase("patch-checkout", "-B", Description = "the patched commits are being checked out")]
     [TestCase("patch", "apply", Description = "a patch has gone into the private index; nothing is committed yet")]
     [TestCase("patch-commit", "commit-tree", Description = "a patch commit is being written")]
     [TestCase("build", null, Description = "a compiler is running")]
@@ -38,7 +39,7 @@ public class KillTests
     {
         using var project = new DemoProject(upstream);
         var marker = Path.Combine(project.Root, "reached");
-        var hold = $"{Random.Shared.Next(100, 999)}.{Environment.ProcessId}{Random.Shared.Next(10, 99)}";
+        var hold = HoldTime();
         var environment = new Dictionary<string, string?>();
         if (gitStep is null)
         {
@@ -52,7 +53,7 @@ public class KillTests
         }
         else
         {
-            environment["PATH"] = HoldingGit(project.Root, gitStep, marker, hold) + ":" + Environment.GetEnvironmentVariable("PATH");
+            environment["PATH"] = Holding(project.Root, "git", gitStep, marker, hold);
         }
 
         var killed = RunAndKill(project, environment, marker, hold);
@@ -63,45 +64,183 @@ public class KillTests
 
         var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
 
+        AssertRecovered(project, reference, moment, killed, rerun);
+    }
+
+    [TestCase("tar", null, Description = "tar is unpacking the tarball into the import's scratch folder")]
+    [TestCase("git", "add", Description = "the unpacked tree is going into the mirror's objects")]
+    [TestCase("git", "commit-tree", Description = "the import commit is being written, before its ref")]
+    public void Should_finish_with_the_undisturbed_result_after_kill_9_during_the_tarball_import(string tool, string? step)
+    {
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("demo-1.0.0.tar.gz");
+        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        // The git source after it is not asked (the tarball serves); the part pulls from it.
+        var sources = $"    - tarball: {tarball}\n      sha256: {Hashing.Sha256OfFile(tarball)}\n    - git: {upstream.Url}\n";
+        Outcome undisturbed;
+        using (var clean = new DemoProject(upstream, sources))
+        {
+            var run = HostRun.Run(clean.Root, clean.Arguments("--target=Snap"));
+            Assert.That(run.ExitCode, Is.Zero, run.CombinedTail(30));
+            undisturbed = Outcome.Of(clean);
+        }
+
+        using var project = new DemoProject(upstream, sources);
+        var marker = Path.Combine(project.Root, "reached");
+        var hold = HoldTime();
+        var environment = new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, tool, step, marker, hold) };
+
+        var killed = RunAndKill(project, environment, marker, hold);
+        var leftBehind = ImportScratch(project);
+        var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
+
+        AssertRecovered(project, undisturbed, $"the import ({tool} {step})", killed, rerun);
+        Assert.Multiple(() =>
+        {
+            Assert.That(leftBehind, Is.Not.Empty, "the killed import left its scratch tree");
+            Assert.That(ImportScratch(project), Is.Empty, "the rerun removed the killed import's scratch tree");
+            Assert.That(rerun.StandardOutput, Does.Contain("left by a killed import"));
+        });
+    }
+
+    /// <summary>
+    /// The host is killed by strace at the very system call that renames the finished temporary
+    /// file over the part, after a run with other settings wrote a part there. strace 6.1 matches
+    /// a rename by its first path only, and that path carries the host's process id, so strace
+    /// attaches to the running host while a git step holds it.
+    /// </summary>
+    [Test]
+    public void Should_keep_the_previous_part_whole_after_kill_9_while_writing_the_part()
+    {
+        var strace = Toolchain.Which("strace");
+        if (strace is null)
+        {
+            Assert.Ignore("strace is not installed; .ci/run installs it.");
+        }
+
+        using var project = new DemoProject(upstream);
+        var earlier = HostRun.Run(project.Root, project.Arguments("--target=Snap", "--base=core22"));
+        Assert.That(earlier.ExitCode, Is.Zero, earlier.CombinedTail(30));
+        var part = Path.Combine(project.ArtifactsDirectory, "snapcraft", "demo.yaml");
+        var previous = File.ReadAllBytes(part);
+        Assert.That(previous, Is.Not.EqualTo(System.Text.Encoding.UTF8.GetBytes(reference.Part)), "the two runs write different parts");
+
+        var marker = Path.Combine(project.Root, "reached");
+        var hold = HoldTime();
+        var environment = new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", "update-ref", marker, hold) };
+        using var host = StartHost(project, environment);
+        Assert.That(WaitFor(marker, host), Is.True, "the host reached the clone's update-ref");
+        var temporary = Path.Combine(Path.GetDirectoryName(part)!, $".demo.yaml.{host.Id}.tmp");
+        var log = Path.Combine(project.Root, "strace.log");
+        using var tracer = Process.Start(new ProcessStartInfo(strace)
+        {
+            ArgumentList = { "-f", "-p", host.Id.ToString(), "-e", "trace=rename", "-P", temporary, "-e", "inject=rename:signal=KILL", "-o", log },
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var attached = WaitUntil(() => IsTraced(host.Id) || tracer.HasExited);
+        if (!attached || tracer.HasExited)
+        {
+            Assert.Inconclusive($"strace cannot attach here: {tracer.StandardError.ReadToEnd().Trim()}");
+        }
+
+        ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
+        var ended = host.WaitForExit(60_000);
+        tracer.WaitForExit(10_000);
+        var trace = File.ReadAllText(log);
+        var afterKill = File.ReadAllBytes(part);
+        var leftovers = Directory.GetFiles(Path.GetDirectoryName(part)!, ".demo.yaml.*.tmp");
+        var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
+
+        AssertRecovered(project, reference, "the part's rename", ended && trace.Contains("killed by SIGKILL", StringComparison.Ordinal), rerun);
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterKill, Is.EqualTo(previous), "the part on disk is the previous one, byte for byte");
+            Assert.That(leftovers, Is.EqualTo(new[] { temporary }), "the killed run left its whole temporary file beside the part");
+            Assert.That(Directory.GetFiles(Path.GetDirectoryName(part)!, ".demo.yaml.*.tmp"), Is.Empty, "the rerun removed it");
+        });
+    }
+
+    private static bool IsTraced(int processId)
+    {
+        var tasks = Directory.GetDirectories($"/proc/{processId}/task");
+
+        return tasks.Length > 0 && tasks.All(task =>
+            File.ReadLines(Path.Combine(task, "status")).Any(l => l.StartsWith("TracerPid:", StringComparison.Ordinal) && l.Split(':')[1].Trim() != "0"));
+    }
+
+    private static void AssertRecovered(DemoProject project, Outcome expected, string moment, bool killed, ProcessResult rerun)
+    {
         var outcome = Outcome.Of(project);
         Assert.Multiple(() =>
         {
             Assert.That(killed, Is.True, $"the host was killed during {moment}");
             Assert.That(rerun.ExitCode, Is.Zero, rerun.CombinedTail(40));
-            Assert.That(outcome.Patched, Is.EqualTo(reference.Patched), "the same patched commit");
-            Assert.That(outcome.Staged, Is.EqualTo(reference.Staged), "the same staged files");
-            Assert.That(outcome.Part, Is.EqualTo(reference.Part), "the same part");
+            Assert.That(outcome.Patched, Is.EqualTo(expected.Patched), "the same patched commit");
+            Assert.That(outcome.Staged, Is.EqualTo(expected.Staged), "the same staged files");
+            Assert.That(outcome.Part, Is.EqualTo(expected.Part), "the same part");
             Assert.That(outcome.Runs, Does.Contain("(patched)"));
         });
     }
 
-    /// <summary>A <c>git</c> that, for one subcommand, runs it, marks the moment and then holds.</summary>
-    private static string HoldingGit(string root, string step, string marker, string hold)
+    private static string[] ImportScratch(DemoProject project)
+    {
+        var tmp = Path.Combine(project.CacheDirectory, "tmp");
+
+        return Directory.Exists(tmp) ? Directory.GetDirectories(tmp, "import-*") : [];
+    }
+
+    /// <summary>A sleep length no other process on the machine uses, so only our holds are stopped.</summary>
+    private static string HoldTime() =>
+        $"{Random.Shared.Next(100, 999)}.{Environment.ProcessId}{Random.Shared.Next(10, 99)}";
+
+    /// <summary>
+    /// A folder to put first on PATH with a <paramref name="tool"/> that runs the real one and,
+    /// when one of its arguments is <paramref name="step"/> (or always, for null), marks the
+    /// moment and then holds.
+    /// </summary>
+    /// <returns>The PATH to run the host with.</returns>
+    private static string Holding(string root, string tool, string? step, string marker, string hold)
     {
         var bin = Path.Combine(root, "fault-bin");
         Directory.CreateDirectory(bin);
-        var git = Toolchain.Which("git")!;
-        File.WriteAllText(Path.Combine(bin, "git"), $$"""
+        var real = Toolchain.Which(tool)!;
+        var matches = step is null ? "true" : $"[ \"$argument\" = \"{step}\" ]";
+        File.WriteAllText(Path.Combine(bin, tool), $$"""
             #!/bin/sh
-            for argument in "$@"; do
-              if [ "$argument" = "{{step}}" ]; then
-                "{{git}}" "$@"
+            for argument in "$@" ""; do
+              if {{matches}}; then
+                "{{real}}" "$@"
                 status=$?
                 touch '{{marker}}'
                 sleep {{hold}}
                 exit $status
               fi
             done
-            exec "{{git}}" "$@"
+            exec "{{real}}" "$@"
 
             """);
-        Shell.Run(bin, "chmod", "+x", "git");
+        Shell.Run(bin, "chmod", "+x", tool);
 
-        return bin;
+        return bin + ":" + Environment.GetEnvironmentVariable("PATH");
     }
 
     /// <returns>Whether the moment came and the host was killed in it.</returns>
     private static bool RunAndKill(DemoProject project, Dictionary<string, string?> environment, string marker, string hold)
+    {
+        using var host = StartHost(project, environment);
+        var reached = WaitFor(marker, host);
+        ProcessRunner.Run(new ProcessSpec("kill", ["-KILL", host.Id.ToString()]));
+        host.WaitForExit(10_000);
+
+        // What the dead host started is still holding; a killed machine would have lost it too.
+        ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
+        Thread.Sleep(200);
+
+        return reached;
+    }
+
+    private static Process StartHost(DemoProject project, Dictionary<string, string?> environment)
     {
         var info = new ProcessStartInfo(HostRun.Program)
         {
@@ -121,24 +260,31 @@ public class KillTests
             info.Environment[name] = value;
         }
 
-        using var host = Process.Start(info)!;
+        var host = Process.Start(info)!;
         _ = host.StandardOutput.ReadToEndAsync();
         _ = host.StandardError.ReadToEndAsync();
+
+        return host;
+    }
+
+    /// <returns>Whether the marker appeared while the host was still running.</returns>
+    private static bool WaitFor(string marker, Process host) =>
+        WaitUntil(() => File.Exists(marker) || host.HasExited) && File.Exists(marker) && !host.HasExited;
+
+    private static bool WaitUntil(Func<bool> condition)
+    {
         var clock = Stopwatch.StartNew();
-        while (!File.Exists(marker) && !host.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90))
+        while (!condition())
         {
+            if (clock.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                return false;
+            }
+
             Thread.Sleep(50);
         }
 
-        var reached = File.Exists(marker) && !host.HasExited;
-        ProcessRunner.Run(new ProcessSpec("kill", ["-KILL", host.Id.ToString()]));
-        host.WaitForExit(10_000);
-
-        // What the dead host started is still holding; a killed machine would have lost it too.
-        ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
-        Thread.Sleep(200);
-
-        return reached;
+        return true;
     }
 
     private sealed record Outcome(string Patched, string Staged, string Part, string Runs)
