@@ -186,62 +186,70 @@ public sealed class TarballImporter
     }
 
     /// <summary>Imports the tarball's tree into the mirror and returns the commit id.</summary>
-    public string Import(GitMirror mirror, string tarball, string tag, string sha256, CancellationToken cancellationToken)
+    /// <param name="worktree">
+    /// A worktree path that does not exist yet: the files are unpacked there from the same read,
+    /// so it needs no checkout. Null to import into the mirror only.
+    /// </param>
+    public string Import(
+        GitMirror mirror,
+        string tarball,
+        string tag,
+        string sha256,
+        CancellationToken cancellationToken,
+        string? worktree = null)
     {
         mirror.EnsureCreated();
+
+        // Before the in-process import, an import unpacked the tarball into the cache first.
         var removed = Leftovers.RemoveDead(Path.Combine(cache.Root, "tmp"), "import-", string.Empty);
         if (removed > 0)
         {
             log.Information($"  removed {removed} unpacked tree(s) left by a killed import");
         }
 
-        var scratch = Path.Combine(cache.Root, "tmp", $"import-{Environment.ProcessId}");
-        if (Directory.Exists(scratch))
+        string? unpackInto = null;
+        if (worktree is not null && !Directory.Exists(worktree))
         {
-            Directory.Delete(scratch, recursive: true);
+            // Beside the worktree, so that moving it into place is a rename on the same disk.
+            var parent = Path.GetDirectoryName(Path.GetFullPath(worktree))!;
+            var prefix = Path.GetFileName(worktree) + ".unpacking.";
+            Leftovers.RemoveDead(parent, prefix, string.Empty);
+            unpackInto = Path.Combine(parent, prefix + Environment.ProcessId);
+            if (Directory.Exists(unpackInto))
+            {
+                Directory.Delete(unpackInto, recursive: true);
+            }
         }
 
-        var tree = Path.Combine(scratch, "tree");
-        Directory.CreateDirectory(tree);
+        var started = DateTime.UtcNow;
         try
         {
-            var started = DateTime.UtcNow;
-            ProcessRunner.RunChecked(
-                new ProcessSpec("tar", ["-xf", tarball, "-C", tree, "--no-same-owner"]),
-                cancellationToken);
-            var top = SingleTopDirectory(tree);
-            var epoch = NewestFileTime(top);
-            var environment = new Dictionary<string, string?>
-            {
-                ["GIT_DIR"] = mirror.Path,
-                ["GIT_INDEX_FILE"] = Path.Combine(scratch, "index"),
-                ["GIT_WORK_TREE"] = top,
-                ["GIT_AUTHOR_NAME"] = "snap-build tarball import",
-                ["GIT_AUTHOR_EMAIL"] = "import@snap-build.invalid",
-                ["GIT_COMMITTER_NAME"] = "snap-build tarball import",
-                ["GIT_COMMITTER_EMAIL"] = "import@snap-build.invalid",
-                ["GIT_AUTHOR_DATE"] = $"@{epoch} +0000",
-                ["GIT_COMMITTER_DATE"] = $"@{epoch} +0000",
-            };
-
-            Git(environment, cancellationToken, "-c", "core.autocrlf=false", "add", "--all", "--force", ".");
-            var treeId = Git(environment, cancellationToken, "write-tree");
-            var commit = Git(
-                environment,
+            var import = TarballTree.Import(
+                tarball,
+                Path.Combine(mirror.Path, "objects"),
+                "snap-build tarball import <import@snap-build.invalid>",
+                $"Import {tag} from {Path.GetFileName(tarball)}\n\nsha256: {sha256}",
                 cancellationToken,
-                "commit-tree",
-                treeId,
-                "-m",
-                $"Import {tag} from {Path.GetFileName(tarball)}\n\nsha256: {sha256}");
-            log.Information(
-                $"  imported {Path.GetFileName(tarball)} as {commit[..12]} in "
-                + $"{(DateTime.UtcNow - started).TotalSeconds:F1} s");
+                unpackInto);
+            if (import.Unpacked is var (root, entries))
+            {
+                Worktree.Adopt(mirror.Path, import.Commit, root, entries, worktree!, cancellationToken);
+            }
 
-            return commit;
+            log.Information(
+                $"  imported {Path.GetFileName(tarball)} as {import.Commit[..12]}: {import.Files} files, "
+                + $"{import.Bytes / 1048576.0:F0} MiB, {import.ObjectsWritten} new objects"
+                + (import.Unpacked is null ? string.Empty : $", unpacked into {worktree}")
+                + $" in {(DateTime.UtcNow - started).TotalSeconds:F1} s");
+
+            return import.Commit;
         }
         finally
         {
-            Directory.Delete(scratch, recursive: true);
+            if (unpackInto is not null && Directory.Exists(unpackInto))
+            {
+                Directory.Delete(unpackInto, recursive: true);
+            }
         }
     }
 
@@ -264,28 +272,4 @@ public sealed class TarballImporter
 
         return Path.Combine(cache.Downloads, $"{sha256[..16]}-{name}");
     }
-
-    private static string SingleTopDirectory(string tree)
-    {
-        var entries = Directory.GetFileSystemEntries(tree);
-
-        return entries.Length == 1 && Directory.Exists(entries[0]) ? entries[0] : tree;
-    }
-
-    private static long NewestFileTime(string tree)
-    {
-        var newest = Directory.EnumerateFiles(tree, "*", SearchOption.AllDirectories)
-            .Select(f => File.GetLastWriteTimeUtc(f))
-            .DefaultIfEmpty(DateTime.UnixEpoch)
-            .Max();
-
-        return new DateTimeOffset(newest).ToUnixTimeSeconds();
-    }
-
-    private static string Git(
-        IReadOnlyDictionary<string, string?> environment,
-        CancellationToken cancellationToken,
-        params string[] arguments) =>
-        ProcessRunner.RunChecked(new ProcessSpec("git", arguments) { Environment = environment }, cancellationToken)
-            .StandardOutput.Trim();
 }

@@ -1,0 +1,482 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using SnapBuild.Common;
+
+namespace SnapBuild.Sources;
+
+/// <summary>
+/// Reads a release tarball once, as a stream, and writes its content straight into a git object
+/// directory: a blob per file, the trees, and one commit. No unpacked copy touches the disk.
+/// Hashing and compressing run on every core while the stream is read, and the bytes held in
+/// memory at once are bounded, so MySQL's 1.3 GB of source imports in seconds and in a few
+/// dozen megabytes.
+/// </summary>
+/// <remarks>
+/// The objects are those <c>git add --all --force</c> and <c>git commit-tree</c> make of the
+/// unpacked tree: blobs of the bytes as they are, mode 100755 where the owner may execute,
+/// 120000 for symbolic links, a single top folder left out, empty folders dropped. So a tarball
+/// gives the same commit id it gave before this importer replaced them.
+/// </remarks>
+public static class TarballTree
+{
+    private const int InFlightBudget = 64 << 20;
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The figures of one import, for the log.</summary>
+    /// <param name="Unpacked">
+    /// With <c>unpackInto</c>: the folder holding the files as the commit's tree has them (the
+    /// single top folder when it was left out), and the entries an index needs.
+    /// </param>
+    public sealed record Figures(
+        string Commit,
+        int Files,
+        long Bytes,
+        int ObjectsWritten,
+        (string Root, IReadOnlyList<IndexEntry> Entries)? Unpacked);
+
+    /// <summary>Imports <paramref name="tarball"/> into <paramref name="objectsDirectory"/>.</summary>
+    /// <param name="identity">Author and committer, as <c>Name &lt;email&gt;</c>.</param>
+    /// <param name="message">The commit message, without its final newline.</param>
+    /// <param name="unpackInto">
+    /// A new folder to write the files into as well, from the same read of the tarball, so a
+    /// fresh worktree costs no checkout; null to write objects only.
+    /// </param>
+    public static Figures Import(
+        string tarball,
+        string objectsDirectory,
+        string identity,
+        string message,
+        CancellationToken cancellationToken,
+        string? unpackInto = null)
+    {
+        var writer = new LooseObjectWriter(objectsDirectory);
+        var files = new Dictionary<string, TreeEntry>(StringComparer.Ordinal);
+        var hardLinks = new List<(TreeEntry Original, string Copy)>();
+        long newest = 0;
+        long bytes = 0;
+        var budget = new ByteBudget(InFlightBudget);
+        var jobs = Channel.CreateBounded<BlobJob>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
+        {
+            SingleWriter = true,
+        });
+        // A worker that fails (a full disk) stops the reading through this source; its error is the one reported.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
+            .Select(_ => Task.Run(() => HashAndWrite(jobs.Reader, writer, budget, stop), CancellationToken.None))
+            .ToArray();
+
+        try
+        {
+            using (var input = Decompressed(tarball, out var decompressor))
+            using (decompressor)
+            {
+                using var reader = new TarReader(input);
+                while (reader.GetNextEntry(copyData: false) is { } entry)
+                {
+                    stop.Token.ThrowIfCancellationRequested();
+                    var path = EntryPath(tarball, entry.Name);
+                    if (path is null)
+                    {
+                        continue;
+                    }
+
+                    switch (entry.EntryType)
+                    {
+                        case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        {
+                            var content = new byte[entry.Length];
+                            entry.DataStream?.ReadExactly(content);
+                            var executable = (entry.Mode & UnixFileMode.UserExecute) != 0;
+                            var blob = new TreeEntry(executable ? "100755" : "100644", Unpacked(unpackInto, path));
+                            files[path] = blob;
+                            Post(jobs.Writer, budget, new BlobJob(content, blob), stop.Token);
+                            newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
+                            bytes += content.Length;
+                            break;
+                        }
+
+                        case TarEntryType.SymbolicLink:
+                        {
+                            var link = new TreeEntry("120000", Unpacked(unpackInto, path));
+                            files[path] = link;
+                            var content = Utf8.GetBytes(entry.LinkName);
+                            // A link's own time does not count: git's import took the times of the files.
+                            Post(jobs.Writer, budget, new BlobJob(content, link), stop.Token);
+                            break;
+                        }
+
+                        case TarEntryType.HardLink:
+                        {
+                            var target = EntryPath(tarball, entry.LinkName);
+                            if (target is null || !files.TryGetValue(target, out var original))
+                            {
+                                throw new BuildException(
+                                    $"{tarball}: the hard link {entry.Name} points at {entry.LinkName}, which comes later or not at all.");
+                            }
+
+                            files[path] = original;
+                            if (unpackInto is not null)
+                            {
+                                hardLinks.Add((original, Unpacked(unpackInto, path)!));
+                            }
+
+                            newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
+                            break;
+                        }
+
+                        default:
+                            // Folders are implied by their files (git keeps no empty folder); devices,
+                            // fifos and extended headers have no place in a source tree.
+                            break;
+                    }
+                }
+
+                decompressor?.WaitForExit();
+                if (decompressor is { ExitCode: not 0 })
+                {
+                    throw new BuildException(
+                        $"Decompressing {tarball} with {decompressor.StartInfo.FileName} failed with exit code {decompressor.ExitCode}.");
+                }
+            }
+        }
+        catch (Exception exception) when (exception is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new BuildException(
+                $"{tarball} is not a readable tarball ({exception.Message}); delete it so it is downloaded again.",
+                exception);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A worker failed; its exception follows below.
+        }
+        finally
+        {
+            jobs.Writer.TryComplete();
+            Task.WhenAll(workers).ContinueWith(_ => { }, TaskScheduler.Default).Wait(CancellationToken.None);
+        }
+
+        var failure = workers.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).FirstOrDefault();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var (root, top) = StripSingleTop(files);
+        var tree = WriteTree(writer, root);
+        var stamp = $"{identity} {newest} +0000";
+        var commit = writer.Write("commit", Utf8.GetBytes($"tree {tree}\nauthor {stamp}\ncommitter {stamp}\n\n{message}\n"));
+        if (unpackInto is null)
+        {
+            return new Figures(commit, files.Count, bytes, writer.Written, null);
+        }
+
+        foreach (var (original, copy) in hardLinks)
+        {
+            File.Copy(original.WrittenAt!, copy);
+        }
+
+        var unpackedRoot = top is null ? unpackInto : Path.Combine(unpackInto, top);
+        var entries = files
+            .Select(f => new IndexEntry(top is null ? f.Key : f.Key[(top.Length + 1)..], f.Value.Mode, f.Value.Id!))
+            .ToList();
+
+        return new Figures(commit, files.Count, bytes, writer.Written, (unpackedRoot, entries));
+    }
+
+    private static string? Unpacked(string? unpackInto, string path) =>
+        unpackInto is null ? null : Path.Combine(unpackInto, path);
+
+    /// <summary>Writes a file of the tarball into the unpacked folder, as git's checkout would.</summary>
+    private static void WriteFile(string path, string mode, byte[] content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (mode == "120000")
+        {
+            File.CreateSymbolicLink(path, Utf8.GetString(content));
+
+            return;
+        }
+
+        File.WriteAllBytes(path, content);
+        if (mode == "100755" && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path)
+                | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+    }
+
+    private static void Post(ChannelWriter<BlobJob> jobs, ByteBudget budget, BlobJob job, CancellationToken cancellationToken)
+    {
+        budget.Take(job.Content.Length, cancellationToken);
+        jobs.WriteAsync(job, cancellationToken).AsTask().GetAwaiter().GetResult();
+    }
+
+    private static async Task HashAndWrite(
+        ChannelReader<BlobJob> jobs,
+        LooseObjectWriter writer,
+        ByteBudget budget,
+        CancellationTokenSource stop)
+    {
+        await foreach (var job in jobs.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                if (!stop.IsCancellationRequested)
+                {
+                    job.Entry.Id = writer.Write("blob", job.Content);
+                    if (job.Entry.WrittenAt is { } path)
+                    {
+                        WriteFile(path, job.Entry.Mode, job.Content);
+                    }
+                }
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+            finally
+            {
+                budget.Give(job.Content.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The entry's path inside the tarball, without a leading <c>./</c>; null for the archive's
+    /// own root. Paths that would leave the tree or touch a repository's metadata are refused.
+    /// </summary>
+    private static string? EntryPath(string tarball, string name)
+    {
+        var parts = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => p != ".")
+            .ToArray();
+        if (name.StartsWith('/') || parts.Any(p => p is ".." or ".git"))
+        {
+            throw new BuildException(
+                $"{tarball} holds the entry {name}, which leaves the source tree or names a .git folder; the tarball is not imported.");
+        }
+
+        return parts.Length == 0 ? null : string.Join('/', parts);
+    }
+
+    /// <summary>The tarball's content, decompressed: gzip in this process, others through their tool.</summary>
+    private static Stream Decompressed(string tarball, out Process? decompressor)
+    {
+        decompressor = null;
+        var magic = new byte[6];
+        using (var probe = File.OpenRead(tarball))
+        {
+            probe.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        }
+
+        var file = new FileStream(tarball, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        if (magic[0] == 0x1f && magic[1] == 0x8b)
+        {
+            return new BufferedStream(new GZipStream(file, CompressionMode.Decompress), 1 << 20);
+        }
+
+        string? tool = magic switch
+        {
+            [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0] => "xz",
+            [(byte)'B', (byte)'Z', (byte)'h', ..] => "bzip2",
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => "zstd",
+            _ => null,
+        };
+        if (tool is null)
+        {
+            return file;
+        }
+
+        file.Dispose();
+        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-dc");
+        info.ArgumentList.Add(tarball);
+        try
+        {
+            decompressor = Process.Start(info)!;
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new BuildException($"{tarball} is compressed with {tool}, which is not installed; install it (apt-get install {tool}).", exception);
+        }
+
+        return decompressor.StandardOutput.BaseStream;
+    }
+
+    /// <summary>The folder tree of the files, without the top folder when everything is inside one.</summary>
+    private static (Folder Root, string? Top) StripSingleTop(Dictionary<string, TreeEntry> files)
+    {
+        var tops = files.Keys.Select(p => p.Split('/')[0]).Distinct(StringComparer.Ordinal).Take(2).ToList();
+        var strip = tops.Count == 1 && files.Keys.All(p => p.Contains('/', StringComparison.Ordinal));
+        var root = new Folder();
+        foreach (var (path, entry) in files)
+        {
+            var parts = path.Split('/');
+            var folder = root;
+            for (var i = strip ? 1 : 0; i < parts.Length - 1; i++)
+            {
+                if (!folder.Folders.TryGetValue(parts[i], out var child))
+                {
+                    child = new Folder();
+                    folder.Folders[parts[i]] = child;
+                }
+
+                folder = child;
+            }
+
+            folder.Files[parts[^1]] = entry;
+        }
+
+        return (root, strip ? tops[0] : null);
+    }
+
+    private static string WriteTree(LooseObjectWriter writer, Folder folder)
+    {
+        var entries = folder.Files.Select(f => (Name: f.Key, Mode: f.Value.Mode, f.Value.Id, IsTree: false))
+            .Concat(folder.Folders.Select(f => (Name: f.Key, Mode: "40000", Id: (string?)WriteTree(writer, f.Value), IsTree: true)))
+            .Where(e => e.Id is not null)
+            .ToList();
+        entries.Sort((a, b) => CompareTreeNames(a.Name, a.IsTree, b.Name, b.IsTree));
+
+        using var content = new MemoryStream();
+        foreach (var (name, mode, id, _) in entries)
+        {
+            content.Write(Utf8.GetBytes($"{mode} {name}\0"));
+            content.Write(Convert.FromHexString(id!));
+        }
+
+        return writer.Write("tree", content.ToArray());
+    }
+
+    /// <summary>git's order of tree entries: by bytes, a folder's name compared as if it ended in '/'.</summary>
+    private static int CompareTreeNames(string a, bool aIsTree, string b, bool bIsTree)
+    {
+        var left = Utf8.GetBytes(aIsTree ? a + "/" : a);
+        var right = Utf8.GetBytes(bIsTree ? b + "/" : b);
+
+        return left.AsSpan().SequenceCompareTo(right);
+    }
+
+    private sealed class TreeEntry(string mode, string? writtenAt)
+    {
+        public string Mode { get; } = mode;
+
+        /// <summary>Where the file is unpacked, when it is.</summary>
+        public string? WrittenAt { get; } = writtenAt;
+
+        /// <summary>Set by the worker that wrote the blob; read after every worker has finished.</summary>
+        public string? Id { get; set; }
+    }
+
+    private sealed class Folder
+    {
+        public Dictionary<string, TreeEntry> Files { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, Folder> Folders { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed record BlobJob(byte[] Content, TreeEntry Entry);
+
+    /// <summary>Bounds the bytes read ahead of the workers; one file larger than the budget still passes alone.</summary>
+    private sealed class ByteBudget(long limit)
+    {
+        private readonly object gate = new();
+        private long inFlight;
+
+        public void Take(long size, CancellationToken cancellationToken)
+        {
+            lock (gate)
+            {
+                while (inFlight > 0 && inFlight + size > limit)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    Monitor.Wait(gate, 100);
+                }
+
+                inFlight += size;
+            }
+        }
+
+        public void Give(long size)
+        {
+            lock (gate)
+            {
+                inFlight -= size;
+                Monitor.PulseAll(gate);
+            }
+        }
+    }
+}
+
+/// <summary>A file of an imported tree, for the index of a worktree unpacked with it.</summary>
+/// <param name="Path">The path in the tree, with '/' between folders.</param>
+/// <param name="Mode">100644, 100755 or 120000.</param>
+public sealed record IndexEntry(string Path, string Mode, string Id);
+
+/// <summary>
+/// Writes git loose objects as git does: zlib at level 1 (git's default for loose objects) into a
+/// temporary file in the object's folder, read-only, then renamed into place, so an object under
+/// its final name is always whole. Objects already there are not written again.
+/// </summary>
+internal sealed class LooseObjectWriter(string objectsDirectory)
+{
+    private int written;
+
+    public int Written => written;
+
+    /// <returns>The object's id.</returns>
+    public string Write(string type, byte[] content)
+    {
+        var header = Encoding.ASCII.GetBytes($"{type} {content.Length}\0");
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha1.AppendData(header);
+        sha1.AppendData(content);
+        var id = Convert.ToHexStringLower(sha1.GetHashAndReset());
+        var folder = Path.Combine(objectsDirectory, id[..2]);
+        var path = Path.Combine(folder, id[2..]);
+        if (File.Exists(path))
+        {
+            return id;
+        }
+
+        Directory.CreateDirectory(folder);
+        var temporary = Path.Combine(folder, $"tmp_obj_{Environment.ProcessId}_{Guid.NewGuid():N}");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var zlib = new ZLibStream(file, CompressionLevel.Fastest))
+            {
+                zlib.Write(header);
+                zlib.Write(content);
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+
+            File.Move(temporary, path, overwrite: false);
+            Interlocked.Increment(ref written);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another worker wrote the same content first.
+            File.Delete(temporary);
+        }
+        catch (IOException exception)
+        {
+            File.Delete(temporary);
+            throw new BuildException($"Could not write the git object {path}: {exception.Message}", exception);
+        }
+
+        return id;
+    }
+}
