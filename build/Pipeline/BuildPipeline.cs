@@ -45,7 +45,7 @@ public sealed class BuildPipeline
         bool changed;
         try
         {
-            release = Resolve(refresh: false);
+            release = Resolve(refresh: false, unpackInto: Layout.Source);
             changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log, cancellationToken);
         }
         catch (Exception exception) when (exception is LibGit2Sharp.LibGit2SharpException or MirrorDamagedException
@@ -57,7 +57,7 @@ public sealed class BuildPipeline
             log.Warning(
                 $"The mirror {mirror} is damaged ({detail.TrimEnd('.')}); fetching {Recipe.Upstream.Tag} again.");
             Directory.Delete(mirror, recursive: true);
-            release = Resolve(refresh: false);
+            release = Resolve(refresh: false, unpackInto: Layout.Source);
             changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log, cancellationToken);
         }
 
@@ -327,7 +327,7 @@ public sealed class BuildPipeline
         return Math.Max(1, Math.Min(Environment.ProcessorCount, byMemory));
     }
 
-    private ResolvedRelease Resolve(bool refresh)
+    private ResolvedRelease Resolve(bool refresh, string? unpackInto = null)
     {
         var resolver = new ReleaseResolver(Cache, log);
 
@@ -337,6 +337,7 @@ public sealed class BuildPipeline
             Offline = settings.Offline.Value,
             Locked = settings.Locked.Value,
             Refresh = refresh,
+            Worktree = unpackInto,
         }, cancellationToken);
     }
 

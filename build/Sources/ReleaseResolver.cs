@@ -20,6 +20,12 @@ public sealed record ResolveOptions
 
     /// <summary>Ask the sources again even when the cache holds the pinned commit.</summary>
     public bool Refresh { get; init; }
+
+    /// <summary>
+    /// The worktree the release will be checked out in: when it does not exist yet and a tarball
+    /// is imported, the import unpacks the files there too, sparing the checkout.
+    /// </summary>
+    public string? Worktree { get; init; }
 }
 
 /// <summary>
@@ -184,7 +190,7 @@ public sealed class ReleaseResolver
                     VerifySignature(recipe, file, signature, source, cancellationToken);
                 }
 
-                return (ImportTarball(mirror, key, file, tag, tarball.Sha256, cancellationToken), false);
+                return (ImportTarball(mirror, key, file, tag, tarball.Sha256, options.Worktree, cancellationToken), false);
             }
 
             case DebianSourceSpec package:
@@ -199,7 +205,7 @@ public sealed class ReleaseResolver
                     VerifySignature(recipe, file, file + ".asc", source, cancellationToken);
                 }
 
-                return (ImportTarball(mirror, key, file, tag, package.Sha256, cancellationToken), false);
+                return (ImportTarball(mirror, key, file, tag, package.Sha256, options.Worktree, cancellationToken), false);
             }
 
             default:
@@ -221,9 +227,10 @@ public sealed class ReleaseResolver
         string file,
         string tag,
         string sha256,
+        string? worktree,
         CancellationToken cancellationToken)
     {
-        var commit = tarballs.Import(mirror, file, tag, sha256, cancellationToken);
+        var commit = tarballs.Import(mirror, file, tag, sha256, cancellationToken, worktree);
         mirror.SetRef(key, tag, commit);
 
         return commit;

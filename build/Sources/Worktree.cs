@@ -42,20 +42,7 @@ public static class Worktree
             Repository.Init(path);
         }
 
-        var gitDirectory = Path.Combine(path, ".git");
-        var alternates = Path.Combine(gitDirectory, "objects", "info", "alternates");
-        AtomicFile.WriteIfChanged(alternates, Path.Combine(mirrorPath, "objects") + "\n");
-        var mirrorShallow = Path.Combine(mirrorPath, "shallow");
-        var localShallow = Path.Combine(gitDirectory, "shallow");
-        if (File.Exists(mirrorShallow))
-        {
-            AtomicFile.WriteIfChanged(localShallow, File.ReadAllText(mirrorShallow));
-        }
-        else if (File.Exists(localShallow))
-        {
-            File.Delete(localShallow);
-        }
-
+        BorrowFrom(mirrorPath, path);
         var git = new Git(path, cancellationToken);
         var target = git.TryRun("cat-file", "commit", commit);
         GitMirror.ThrowIfDamaged(mirrorPath, target);
@@ -103,6 +90,47 @@ public static class Worktree
         log.Information($"  checked out {commit[..12]} in {path}");
 
         return true;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="unpacked"/>, a folder of files just unpacked from the tarball that
+    /// made <paramref name="commit"/>, a worktree at that commit: a repository borrowing from the
+    /// mirror, an index that matches the files, HEAD at the commit. Then it is moved to
+    /// <paramref name="path"/>, so a worktree under that name is always complete.
+    /// </summary>
+    public static void Adopt(
+        string mirrorPath,
+        string commit,
+        string unpacked,
+        IReadOnlyList<IndexEntry> entries,
+        string path,
+        CancellationToken cancellationToken)
+    {
+        Repository.Init(unpacked);
+        BorrowFrom(mirrorPath, unpacked);
+        GitIndexFile.Write(unpacked, entries);
+        var git = new Git(unpacked, cancellationToken);
+        git.Run("update-ref", "--no-deref", "HEAD", commit);
+        git.Run("update-ref", UpstreamRef, commit);
+        Directory.Move(unpacked, path);
+    }
+
+    /// <summary>Points the worktree's object store at the mirror's (alternates, and its shallow list).</summary>
+    private static void BorrowFrom(string mirrorPath, string path)
+    {
+        var gitDirectory = Path.Combine(path, ".git");
+        var alternates = Path.Combine(gitDirectory, "objects", "info", "alternates");
+        AtomicFile.WriteIfChanged(alternates, Path.Combine(mirrorPath, "objects") + "\n");
+        var mirrorShallow = Path.Combine(mirrorPath, "shallow");
+        var localShallow = Path.Combine(gitDirectory, "shallow");
+        if (File.Exists(mirrorShallow))
+        {
+            AtomicFile.WriteIfChanged(localShallow, File.ReadAllText(mirrorShallow));
+        }
+        else if (File.Exists(localShallow))
+        {
+            File.Delete(localShallow);
+        }
     }
 
     private static bool DescendsFrom(Git git, string mirrorPath, string head, string ancestor)

@@ -67,14 +67,20 @@ public class KillTests
         AssertRecovered(project, reference, moment, killed, rerun);
     }
 
-    [TestCase("tar", null, Description = "tar is unpacking the tarball into the import's scratch folder")]
-    [TestCase("git", "add", Description = "the unpacked tree is going into the mirror's objects")]
-    [TestCase("git", "commit-tree", Description = "the import commit is being written, before its ref")]
-    public void Should_finish_with_the_undisturbed_result_after_kill_9_during_the_tarball_import(string tool, string? step)
+    /// <summary>
+    /// The import reads the tarball once and writes objects and files from it in this process, so
+    /// the moments are chosen by system call: strace kills the host when it looks for the object
+    /// of one file (some written, some not, the worktree half unpacked), or a git wrapper holds
+    /// the step that sets HEAD in the unpacked worktree before it is moved into place.
+    /// </summary>
+    [TestCase("objects", Description = "objects and files are being written")]
+    [TestCase("adopt", Description = "the unpacked worktree has its index; HEAD is being set")]
+    public void Should_finish_with_the_undisturbed_result_after_kill_9_during_the_tarball_import(string moment)
     {
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
         Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+
         // The git source after it is not asked (the tarball serves); the part pulls from it.
         var sources = $"    - tarball: {tarball}\n      sha256: {Hashing.Sha256OfFile(tarball)}\n    - git: {upstream.Url}\n";
         Outcome undisturbed;
@@ -86,20 +92,49 @@ public class KillTests
         }
 
         using var project = new DemoProject(upstream, sources);
-        var marker = Path.Combine(project.Root, "reached");
-        var hold = HoldTime();
-        var environment = new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, tool, step, marker, hold) };
+        bool killed;
+        if (moment == "objects")
+        {
+            var strace = Toolchain.Which("strace");
+            if (strace is null)
+            {
+                Assert.Ignore("strace is not installed; .ci/run installs it.");
+            }
 
-        var killed = RunAndKill(project, environment, marker, hold);
-        var leftBehind = ImportScratch(project);
+            var blob = Shell.Git(upstream.Repository, "rev-parse", $"{TestUpstream.FirstTag}:src/page_cleaner.cpp").Trim();
+            var objectPath = Path.Combine(project.CacheDirectory, "mirrors", "demo.git", "objects", blob[..2], blob[2..]);
+            var log = Path.Combine(project.Root, "strace.log");
+            var run = ProcessRunner.Run(new ProcessSpec(
+                strace,
+                ["-f", "-e", "trace=%%stat", "-P", objectPath, "-e", "inject=%%stat:signal=KILL", "-o", log, HostRun.Program,
+                    .. project.Arguments("--target=Snap")])
+            {
+                WorkingDirectory = project.Root,
+                Environment = new Dictionary<string, string?> { ["CI"] = "true", ["NO_COLOR"] = "1" },
+            });
+            killed = run.ExitCode != 0 && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
+        }
+        else
+        {
+            var marker = Path.Combine(project.Root, "reached");
+            var hold = HoldTime();
+            killed = RunAndKill(
+                project,
+                new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", "--no-deref", marker, hold) },
+                marker,
+                hold);
+        }
+
+        var leftBehind = Unpacking(project);
         var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
 
-        AssertRecovered(project, undisturbed, $"the import ({tool} {step})", killed, rerun);
+        AssertRecovered(project, undisturbed, $"the import ({moment})", killed, rerun);
         Assert.Multiple(() =>
         {
-            Assert.That(leftBehind, Is.Not.Empty, "the killed import left its scratch tree");
-            Assert.That(ImportScratch(project), Is.Empty, "the rerun removed the killed import's scratch tree");
-            Assert.That(rerun.StandardOutput, Does.Contain("left by a killed import"));
+            Assert.That(leftBehind, Is.Not.Empty, "the killed import left its half-unpacked worktree");
+            Assert.That(Unpacking(project), Is.Empty, "the rerun removed it");
+            Assert.That(Shell.Git(Path.Combine(project.CacheDirectory, "mirrors", "demo.git"), "fsck", "--no-progress"),
+                Does.Not.Contain("error"), "the mirror holds only whole objects");
         });
     }
 
@@ -183,11 +218,11 @@ public class KillTests
         });
     }
 
-    private static string[] ImportScratch(DemoProject project)
+    private static string[] Unpacking(DemoProject project)
     {
-        var tmp = Path.Combine(project.CacheDirectory, "tmp");
+        var recipeWork = Path.Combine(project.WorkDirectory, "demo");
 
-        return Directory.Exists(tmp) ? Directory.GetDirectories(tmp, "import-*") : [];
+        return Directory.Exists(recipeWork) ? Directory.GetDirectories(recipeWork, "src.unpacking.*") : [];
     }
 
     /// <summary>A sleep length no other process on the machine uses, so only our holds are stopped.</summary>
