@@ -93,11 +93,4 @@ public static class GitIndexFile
         int flags,
         uint mask,
         [Out] byte[] buffer);
-
-    private sealed class ByteOrder : IComparer<byte[]>
-    {
-        public static readonly ByteOrder Instance = new();
-
-        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using SnapBuild.Common;
@@ -23,7 +22,11 @@ namespace SnapBuild.Sources;
 /// </remarks>
 public static class TarballTree
 {
-    private const int InFlightBudget = 64 << 20;
+    /// <summary>Bytes of file content read ahead of the workers, counted as the buffers' sizes.</summary>
+    private const int InFlightBudget = 16 << 20;
+
+    /// <summary>Buffers up to this size are reused; larger files (a few hundred in MySQL) get their own.</summary>
+    private const int PooledBufferLimit = 1 << 20;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -54,12 +57,13 @@ public static class TarballTree
         CancellationToken cancellationToken,
         string? unpackInto = null)
     {
-        var writer = new LooseObjectWriter(objectsDirectory);
+        using var writer = new PackWriter(objectsDirectory);
         var files = new Dictionary<string, TreeEntry>(StringComparer.Ordinal);
         var hardLinks = new List<(TreeEntry Original, string Copy)>();
         long newest = 0;
         long bytes = 0;
         var budget = new ByteBudget(InFlightBudget);
+        var buffers = new BufferPool(InFlightBudget / 2);
         var jobs = Channel.CreateBounded<BlobJob>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
         {
             SingleWriter = true,
@@ -67,7 +71,7 @@ public static class TarballTree
         // A worker that fails (a full disk) stops the reading through this source; its error is the one reported.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
-            .Select(_ => Task.Run(() => HashAndWrite(jobs.Reader, writer, budget, stop), CancellationToken.None))
+            .Select(_ => Task.Run(() => HashAndWrite(jobs.Reader, writer, budget, buffers, stop), CancellationToken.None))
             .ToArray();
 
         try
@@ -89,14 +93,14 @@ public static class TarballTree
                     {
                         case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                         {
-                            var content = new byte[entry.Length];
-                            entry.DataStream?.ReadExactly(content);
+                            var length = entry.Length;
+                            var content = buffers.Read(entry.DataStream, length);
                             var executable = (entry.Mode & UnixFileMode.UserExecute) != 0;
                             var blob = new TreeEntry(executable ? "100755" : "100644", Unpacked(unpackInto, path));
                             files[path] = blob;
                             Post(jobs.Writer, budget, new BlobJob(content, blob), stop.Token);
                             newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
-                            bytes += content.Length;
+                            bytes += length;
                             break;
                         }
 
@@ -104,7 +108,9 @@ public static class TarballTree
                         {
                             var link = new TreeEntry("120000", Unpacked(unpackInto, path));
                             files[path] = link;
-                            var content = Utf8.GetBytes(entry.LinkName);
+                            var target = Utf8.GetBytes(entry.LinkName);
+                            var content = buffers.Read(new MemoryStream(target), target.Length);
+
                             // A link's own time does not count: git's import took the times of the files.
                             Post(jobs.Writer, budget, new BlobJob(content, link), stop.Token);
                             break;
@@ -171,10 +177,13 @@ public static class TarballTree
         var (root, top) = StripSingleTop(files);
         var tree = WriteTree(writer, root);
         var stamp = $"{identity} {newest} +0000";
-        var commit = writer.Write("commit", Utf8.GetBytes($"tree {tree}\nauthor {stamp}\ncommitter {stamp}\n\n{message}\n"));
+        var commit = writer.Add(
+            "commit",
+            (ReadOnlyMemory<byte>)Utf8.GetBytes($"tree {tree}\nauthor {stamp}\ncommitter {stamp}\n\n{message}\n"));
+        writer.Finish();
         if (unpackInto is null)
         {
-            return new Figures(commit, files.Count, bytes, writer.Written, null);
+            return new Figures(commit, files.Count, bytes, writer.Count, null);
         }
 
         foreach (var (original, copy) in hardLinks)
@@ -187,24 +196,31 @@ public static class TarballTree
             .Select(f => new IndexEntry(top is null ? f.Key : f.Key[(top.Length + 1)..], f.Value.Mode, f.Value.Id!))
             .ToList();
 
-        return new Figures(commit, files.Count, bytes, writer.Written, (unpackedRoot, entries));
+        return new Figures(commit, files.Count, bytes, writer.Count, (unpackedRoot, entries));
     }
 
     private static string? Unpacked(string? unpackInto, string path) =>
         unpackInto is null ? null : Path.Combine(unpackInto, path);
 
     /// <summary>Writes a file of the tarball into the unpacked folder, as git's checkout would.</summary>
-    private static void WriteFile(string path, string mode, byte[] content)
+    private static void WriteFile(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (mode == "120000")
         {
-            File.CreateSymbolicLink(path, Utf8.GetString(content));
+            File.CreateSymbolicLink(path, Utf8.GetString(content.Count == 0 ? [] : content[0].Span));
 
             return;
         }
 
-        File.WriteAllBytes(path, content);
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
+        {
+            foreach (var piece in content)
+            {
+                file.Write(piece.Span);
+            }
+        }
+
         if (mode == "100755" && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, File.GetUnixFileMode(path)
@@ -214,26 +230,34 @@ public static class TarballTree
 
     private static void Post(ChannelWriter<BlobJob> jobs, ByteBudget budget, BlobJob job, CancellationToken cancellationToken)
     {
-        budget.Take(job.Content.Length, cancellationToken);
+        budget.Take(job.Content.Bytes, cancellationToken);
         jobs.WriteAsync(job, cancellationToken).AsTask().GetAwaiter().GetResult();
     }
 
     private static async Task HashAndWrite(
         ChannelReader<BlobJob> jobs,
-        LooseObjectWriter writer,
+        PackWriter writer,
         ByteBudget budget,
+        BufferPool buffers,
         CancellationTokenSource stop)
     {
+        var compressed = new MemoryStream();
         await foreach (var job in jobs.ReadAllAsync(CancellationToken.None))
         {
             try
             {
                 if (!stop.IsCancellationRequested)
                 {
-                    job.Entry.Id = writer.Write("blob", job.Content);
+                    job.Entry.Id = writer.Add("blob", job.Content.Pieces, job.Content.Length, compressed);
+                    if (compressed.Capacity > 4 * PooledBufferLimit)
+                    {
+                        // Grown for one large file; keeping it would hold that much for good.
+                        compressed = new MemoryStream();
+                    }
+
                     if (job.Entry.WrittenAt is { } path)
                     {
-                        WriteFile(path, job.Entry.Mode, job.Content);
+                        WriteFile(path, job.Entry.Mode, job.Content.Pieces);
                     }
                 }
             }
@@ -244,7 +268,8 @@ public static class TarballTree
             }
             finally
             {
-                budget.Give(job.Content.Length);
+                budget.Give(job.Content.Bytes);
+                buffers.Return(job.Content);
             }
         }
     }
@@ -338,7 +363,7 @@ public static class TarballTree
         return (root, strip ? tops[0] : null);
     }
 
-    private static string WriteTree(LooseObjectWriter writer, Folder folder)
+    private static string WriteTree(PackWriter writer, Folder folder)
     {
         var entries = folder.Files.Select(f => (Name: f.Key, Mode: f.Value.Mode, f.Value.Id, IsTree: false))
             .Concat(folder.Folders.Select(f => (Name: f.Key, Mode: "40000", Id: (string?)WriteTree(writer, f.Value), IsTree: true)))
@@ -353,7 +378,7 @@ public static class TarballTree
             content.Write(Convert.FromHexString(id!));
         }
 
-        return writer.Write("tree", content.ToArray());
+        return writer.Add("tree", content.GetBuffer().AsMemory(0, (int)content.Length));
     }
 
     /// <summary>git's order of tree entries: by bytes, a folder's name compared as if it ended in '/'.</summary>
@@ -383,7 +408,86 @@ public static class TarballTree
         public Dictionary<string, Folder> Folders { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed record BlobJob(byte[] Content, TreeEntry Entry);
+    private sealed record BlobJob(Content Content, TreeEntry Entry);
+
+    /// <summary>A file's bytes in pooled buffers of at most 1 MiB, each possibly longer than its part.</summary>
+    private sealed record Content(byte[][] Buffers, IReadOnlyList<ReadOnlyMemory<byte>> Pieces, long Length)
+    {
+        /// <summary>The memory held, which is what the read-ahead budget counts.</summary>
+        public long Bytes => Buffers.Sum(b => (long)b.Length);
+    }
+
+    /// <summary>
+    /// Buffers for file contents, reused: the shared ArrayPool keeps several arrays of every size
+    /// for every core, which held 750 MB after MySQL's import; this pool keeps at most a budget.
+    /// </summary>
+    private sealed class BufferPool(long keepLimit)
+    {
+        private readonly Lock gate = new();
+        private readonly Dictionary<int, Stack<byte[]>> free = [];
+        private long kept;
+
+        /// <summary>Reads <paramref name="length"/> bytes into pooled buffers.</summary>
+        public Content Read(Stream? source, long length)
+        {
+            var count = (int)((length + PooledBufferLimit - 1) / PooledBufferLimit);
+            var buffers = new byte[count][];
+            var pieces = new ReadOnlyMemory<byte>[count];
+            for (var i = 0; i < count; i++)
+            {
+                var size = (int)Math.Min(PooledBufferLimit, length - ((long)i * PooledBufferLimit));
+                buffers[i] = Rent(size);
+                source!.ReadExactly(buffers[i], 0, size);
+                pieces[i] = buffers[i].AsMemory(0, size);
+            }
+
+            return new Content(buffers, pieces, length);
+        }
+
+        public void Return(Content content)
+        {
+            foreach (var buffer in content.Buffers)
+            {
+                Return(buffer);
+            }
+        }
+
+        private byte[] Rent(int length)
+        {
+            var size = (int)Math.Max(4096, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length)));
+            lock (gate)
+            {
+                if (free.TryGetValue(size, out var stack) && stack.TryPop(out var buffer))
+                {
+                    kept -= size;
+
+                    return buffer;
+                }
+            }
+
+            return new byte[size];
+        }
+
+        private void Return(byte[] buffer)
+        {
+            lock (gate)
+            {
+                if (buffer.Length > PooledBufferLimit || kept + buffer.Length > keepLimit)
+                {
+                    return;
+                }
+
+                if (!free.TryGetValue(buffer.Length, out var stack))
+                {
+                    stack = new Stack<byte[]>();
+                    free[buffer.Length] = stack;
+                }
+
+                stack.Push(buffer);
+                kept += buffer.Length;
+            }
+        }
+    }
 
     /// <summary>Bounds the bytes read ahead of the workers; one file larger than the budget still passes alone.</summary>
     private sealed class ByteBudget(long limit)
@@ -420,63 +524,3 @@ public static class TarballTree
 /// <param name="Path">The path in the tree, with '/' between folders.</param>
 /// <param name="Mode">100644, 100755 or 120000.</param>
 public sealed record IndexEntry(string Path, string Mode, string Id);
-
-/// <summary>
-/// Writes git loose objects as git does: zlib at level 1 (git's default for loose objects) into a
-/// temporary file in the object's folder, read-only, then renamed into place, so an object under
-/// its final name is always whole. Objects already there are not written again.
-/// </summary>
-internal sealed class LooseObjectWriter(string objectsDirectory)
-{
-    private int written;
-
-    public int Written => written;
-
-    /// <returns>The object's id.</returns>
-    public string Write(string type, byte[] content)
-    {
-        var header = Encoding.ASCII.GetBytes($"{type} {content.Length}\0");
-        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-        sha1.AppendData(header);
-        sha1.AppendData(content);
-        var id = Convert.ToHexStringLower(sha1.GetHashAndReset());
-        var folder = Path.Combine(objectsDirectory, id[..2]);
-        var path = Path.Combine(folder, id[2..]);
-        if (File.Exists(path))
-        {
-            return id;
-        }
-
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $"tmp_obj_{Environment.ProcessId}_{Guid.NewGuid():N}");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var zlib = new ZLibStream(file, CompressionLevel.Fastest))
-            {
-                zlib.Write(header);
-                zlib.Write(content);
-            }
-
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            }
-
-            File.Move(temporary, path, overwrite: false);
-            Interlocked.Increment(ref written);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another worker wrote the same content first.
-            File.Delete(temporary);
-        }
-        catch (IOException exception)
-        {
-            File.Delete(temporary);
-            throw new BuildException($"Could not write the git object {path}: {exception.Message}", exception);
-        }
-
-        return id;
-    }
-}

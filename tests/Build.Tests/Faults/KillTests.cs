@@ -68,10 +68,10 @@ public class KillTests
     }
 
     /// <summary>
-    /// The import reads the tarball once and writes objects and files from it in this process, so
-    /// the moments are chosen by system call: strace kills the host when it looks for the object
-    /// of one file (some written, some not, the worktree half unpacked), or a git wrapper holds
-    /// the step that sets HEAD in the unpacked worktree before it is moved into place.
+    /// The import reads the tarball once and writes the pack and the files from it in this
+    /// process, so the moment is chosen by system call: strace kills the host when it creates one
+    /// file of the worktree it unpacks (the pack unfinished, the worktree half unpacked). Or a git wrapper
+    /// holds the step that sets HEAD in the unpacked worktree before it is moved into place.
     /// </summary>
     [TestCase("objects", Description = "objects and files are being written")]
     [TestCase("adopt", Description = "the unpacked worktree has its index; HEAD is being set")]
@@ -101,18 +101,32 @@ public class KillTests
                 Assert.Ignore("strace is not installed; .ci/run installs it.");
             }
 
-            var blob = Shell.Git(upstream.Repository, "rev-parse", $"{TestUpstream.FirstTag}:src/page_cleaner.cpp").Trim();
-            var objectPath = Path.Combine(project.CacheDirectory, "mirrors", "demo.git", "objects", blob[..2], blob[2..]);
+            // An empty mirror makes the resolver ask git for the tag's ref first; that step holds
+            // the host while strace attaches, to kill it at an open() in the middle of the import.
+            Shell.Git(project.Root, "init", "-q", "--bare", Path.Combine(project.CacheDirectory, "mirrors", "demo.git"));
+            var marker = Path.Combine(project.Root, "reached");
+            var hold = HoldTime();
+            using var host = StartHost(project, new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", "rev-parse", marker, hold) });
+            Assert.That(WaitFor(marker, host), Is.True, "the host reached the resolver's rev-parse");
+            string unpacked(int pid) => Path.Combine(project.WorkDirectory, "demo", $"src.unpacking.{pid}", "demo-1.0.0", "src", "page_cleaner.cpp");
             var log = Path.Combine(project.Root, "strace.log");
-            var run = ProcessRunner.Run(new ProcessSpec(
-                strace,
-                ["-f", "-e", "trace=%%stat", "-P", objectPath, "-e", "inject=%%stat:signal=KILL", "-o", log, HostRun.Program,
-                    .. project.Arguments("--target=Snap")])
+            using var tracer = Process.Start(new ProcessStartInfo(strace)
             {
-                WorkingDirectory = project.Root,
-                Environment = new Dictionary<string, string?> { ["CI"] = "true", ["NO_COLOR"] = "1" },
-            });
-            killed = run.ExitCode != 0 && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
+                ArgumentList =
+                {
+                    "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", unpacked(host.Id), "-e", "inject=openat:signal=KILL", "-o", log,
+                },
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            if (!WaitUntil(() => IsTraced(host.Id) || tracer.HasExited) || tracer.HasExited)
+            {
+                Assert.Inconclusive($"strace cannot attach here: {tracer.StandardError.ReadToEnd().Trim()}");
+            }
+
+            ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
+            killed = host.WaitForExit(60_000) && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
+            tracer.WaitForExit(10_000);
         }
         else
         {
@@ -231,8 +245,8 @@ public class KillTests
 
     /// <summary>
     /// A folder to put first on PATH with a <paramref name="tool"/> that runs the real one and,
-    /// when one of its arguments is <paramref name="step"/> (or always, for null), marks the
-    /// moment and then holds.
+    /// the first time one of its arguments is <paramref name="step"/> (or the first time at all,
+    /// for null), marks the moment and then holds.
     /// </summary>
     /// <returns>The PATH to run the host with.</returns>
     private static string Holding(string root, string tool, string? step, string marker, string hold)
@@ -243,6 +257,7 @@ public class KillTests
         var matches = step is null ? "true" : $"[ \"$argument\" = \"{step}\" ]";
         File.WriteAllText(Path.Combine(bin, tool), $$"""
             #!/bin/sh
+            if [ -e '{{marker}}' ]; then exec "{{real}}" "$@"; fi
             for argument in "$@" ""; do
               if {{matches}}; then
                 "{{real}}" "$@"

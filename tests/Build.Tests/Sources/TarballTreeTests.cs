@@ -141,7 +141,7 @@ public class TarballTreeTests
             ("bin/run.sh", "#!/bin/sh\necho run\n"),
             ("docs/guide.txt", "a guide\n"),
             ("a-b", "dash\n"), ("a.b", "dot\n"), ("a/b", "folder\n"), ("a0", "zero\n"),
-            ("src/größe.c", "int size;\n"),
+            ("src/größe.c", "int size;\n"), ("src/empty.h", string.Empty),
             (".gitignore", "*.o\n"), ("src/kept.o", "ignored by the tarball's own .gitignore\n"),
         })
         {
