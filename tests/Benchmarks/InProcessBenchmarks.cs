@@ -1,0 +1,79 @@
+using BenchmarkDotNet.Attributes;
+using SnapBuild.Patches;
+using SnapBuild.Sources;
+using SnapBuild.Tests.Support;
+
+namespace SnapBuild.Benchmarks;
+
+/// <summary>
+/// The host's own work that no command line shows apart: reading and vetting a series, and
+/// importing a tarball into objects and an unpacked tree. Memory is measured per operation.
+/// </summary>
+[MemoryDiagnoser]
+[ShortRunJob]
+public class InProcessBenchmarks : IDisposable
+{
+    private TempDirectory scratch = null!;
+    private string series = null!;
+    private string tarball = null!;
+    private int round;
+
+    [Params(50, 500)]
+    public int Patches { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        scratch = new TempDirectory("bench");
+        var patches = scratch.Combine("patches");
+        Directory.CreateDirectory(patches);
+        Fixtures.WriteSeries(patches, Patches);
+        series = Path.Combine(patches, "series");
+
+        // A tarball of the tests' upstream with the generated files in it as well.
+        var tree = scratch.Combine("tree", "demo-1.0.0");
+        using var upstream = new TestUpstream();
+        Shell.Git(upstream.Repository, "worktree", "add", "-q", "--detach", tree, TestUpstream.FirstTag);
+        foreach (var entry in SeriesFile.Read(series).Entries)
+        {
+            Shell.Run(tree, "git", "apply", entry.Path);
+        }
+
+        File.Delete(Path.Combine(tree, ".git"));
+        tarball = scratch.Combine("demo.tar.gz");
+        Shell.Run(scratch.Combine("tree"), "tar", "-czf", tarball, "demo-1.0.0");
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        scratch.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [Benchmark(Description = "read and vet the series (DEP-3 headers, paths)")]
+    public int ReadSeries()
+    {
+        var read = SeriesFile.Read(series);
+
+        return read.Entries.Sum(e => PatchFile.Read(e.Path, e.StripLevel).Files.Count);
+    }
+
+    [Benchmark(Description = "import the tarball: pack, unpacked tree, index")]
+    public string ImportTarball()
+    {
+        var target = scratch.Combine($"import-{round++}");
+        Shell.Git(scratch.Path, "init", "-q", "--bare", Path.Combine(target, "mirror.git"));
+        var import = TarballTree.Import(
+            tarball,
+            Path.Combine(target, "mirror.git", "objects"),
+            "bench <bench@example.invalid>",
+            "Import",
+            default,
+            Path.Combine(target, "src"));
+        GitIndexFile.Write(import.Unpacked!.Value.Root, import.Unpacked.Value.Entries);
+        Directory.Delete(target, recursive: true);
+
+        return import.Commit;
+    }
+}

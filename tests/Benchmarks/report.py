@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Turns the harness's hyperfine exports into the results table of BENCHMARKS.md."""
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+out, document = sys.argv[1], sys.argv[2]
+
+
+def load(path):
+    with open(path) as f:
+        return {r["command"]: r for r in json.load(f)["results"]}
+
+
+def seconds(result):
+    return f'{result["mean"]:.3f} s ± {result["stddev"] or 0:.3f}'
+
+
+def ratio(a, b):
+    return a["mean"] / b["mean"]
+
+
+lines = []
+for raw in open(os.path.join(out, "rows.txt")):
+    name, path, goal, rss, note = raw.rstrip("\n").split("|")
+    results = load(path)
+    names = list(results)
+    first = results[names[0]]
+    times = "; ".join(f"{n}: {seconds(r)}" for n, r in results.items())
+    ratios = "; ".join(f"{names[0]} / {n} = {ratio(first, r):.2f}" for n, r in list(results.items())[1:])
+    if name == "noop":
+        ratios = (f'build.sh / dotnet run = {ratio(results["build.sh"], results["dotnet run"]):.3f}; '
+                  f'build.sh / host = {ratio(results["build.sh"], results["host"]):.2f}')
+    lines.append(f"| {name} | {times} | {ratios} | {goal} | {rss} MiB | {note} |")
+
+rebuild = os.path.join(out, "rebuild.log")
+if os.path.exists(rebuild):
+    text = open(rebuild).read()
+    steps = re.findall(r"(\d[\d,]*) ninja steps in ([\d.]+) ?(s|min)", text)
+    lines.append(f"| mysql-edit-rebuild | {steps} | see BENCHMARKS.md for the cold build's steps | steps <= 1 % | | |")
+
+machine = (f"{platform.node()}: {os.cpu_count()} cores, "
+           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+           f"{platform.platform()}, "
+           + subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
+           + " SDK, " + subprocess.run(["hyperfine", "--version"], capture_output=True, text=True).stdout.strip())
+table = "\n".join([
+    f"Machine: {machine}.",
+    "",
+    "| row | mean time of each command | ratios | goal | host peak RSS | note |",
+    "|---|---|---|---|---|---|",
+    *lines,
+])
+bdn = os.path.join(out, "BenchmarkDotNet.Artifacts", "results")
+if os.path.isdir(bdn):
+    for file in sorted(os.listdir(bdn)):
+        if file.endswith("-report-github.md"):
+            table += "\n\nBenchmarkDotNet, in-process parts:\n\n" + open(os.path.join(bdn, file)).read().strip()
+
+with open(os.path.join(out, "results.md"), "w") as f:
+    f.write(table + "\n")
+
+if os.path.exists(document):
+    text = open(document).read()
+    start, end = "<!-- results: written by tests/Benchmarks/run -->", "<!-- end of results -->"
+    if start in text and end in text:
+        text = text[: text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end):]
+        with open(document + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(document + ".tmp", document)
