@@ -25,6 +25,7 @@ internal sealed class PackWriter : IDisposable
     private readonly FileStream pack;
     private readonly Lock gate = new();
     private readonly Dictionary<string, (long Offset, uint Crc)> objects = new(StringComparer.Ordinal);
+    private readonly byte[] piece = new byte[1 << 20];
     private bool finished;
 
     public PackWriter(string objectsDirectory)
@@ -121,6 +122,62 @@ internal sealed class PackWriter : IDisposable
         }
 
         return id;
+    }
+
+    /// <summary>
+    /// Adds an object read from <paramref name="source"/> in 1 MiB pieces, compressing it straight
+    /// into the pack, so a large file is never held whole in memory. The pack is this call's
+    /// alone meanwhile; an object the pack has already is cut off again.
+    /// </summary>
+    /// <param name="alsoWrite">Given each piece as it is read (to unpack the file at once), or null.</param>
+    /// <returns>The object's id.</returns>
+    public string AddStream(string type, Stream source, long length, Action<ReadOnlySpan<byte>>? alsoWrite)
+    {
+        using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+        sha1.AppendData(Encoding.ASCII.GetBytes($"{type} {length}\0"));
+        lock (gate)
+        {
+            var offset = pack.Position;
+            try
+            {
+                var crc = new Crc32();
+                using (var counted = new CrcStream(pack, crc))
+                {
+                    WriteEntryHeader(counted, TypeCode(type), length);
+                    using var zlib = new ZLibStream(counted, CompressionLevel.Fastest, leaveOpen: true);
+                    for (long done = 0; done < length;)
+                    {
+                        var read = source.Read(piece, 0, (int)Math.Min(piece.Length, length - done));
+                        if (read == 0)
+                        {
+                            throw new EndOfStreamException($"the stream ended after {done} of {length} bytes");
+                        }
+
+                        sha1.AppendData(piece, 0, read);
+                        zlib.Write(piece, 0, read);
+                        alsoWrite?.Invoke(piece.AsSpan(0, read));
+                        done += read;
+                    }
+                }
+
+                var id = Convert.ToHexStringLower(sha1.GetHashAndReset());
+                if (objects.ContainsKey(id))
+                {
+                    pack.SetLength(offset);
+                    pack.Position = offset;
+                }
+                else
+                {
+                    objects[id] = (offset, crc.GetCurrentHashAsUInt32());
+                }
+
+                return id;
+            }
+            catch (IOException exception) when (exception is not EndOfStreamException)
+            {
+                throw new BuildException($"Could not write the pack {temporaryPack}: {exception.Message}", exception);
+            }
+        }
     }
 
     /// <summary>Completes the pack and its index and moves both into place.</summary>
@@ -284,5 +341,41 @@ internal sealed class PackWriter : IDisposable
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
         stream.Write(bytes);
+    }
+
+    /// <summary>Passes writes on to a stream, adding them to a CRC-32 on the way.</summary>
+    private sealed class CrcStream(Stream inner, Crc32 crc) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            crc.Append(buffer);
+            inner.Write(buffer);
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

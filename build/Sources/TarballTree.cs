@@ -25,6 +25,9 @@ public static class TarballTree
     /// <summary>Bytes of file content read ahead of the workers, counted as the buffers' sizes.</summary>
     private const int InFlightBudget = 16 << 20;
 
+    /// <summary>Files larger than this are packed while they are read, never held whole.</summary>
+    private const long StreamedFileSize = 4 << 20;
+
     /// <summary>Buffers up to this size are reused; larger files (a few hundred in MySQL) get their own.</summary>
     private const int PooledBufferLimit = 1 << 20;
 
@@ -94,11 +97,19 @@ public static class TarballTree
                         case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                         {
                             var length = entry.Length;
-                            var content = buffers.Read(entry.DataStream, length);
                             var executable = (entry.Mode & UnixFileMode.UserExecute) != 0;
                             var blob = new TreeEntry(executable ? "100755" : "100644", Unpacked(unpackInto, path));
                             files[path] = blob;
-                            Post(jobs.Writer, budget, new BlobJob(content, blob), stop.Token);
+                            if (length > StreamedFileSize)
+                            {
+                                // A large file is hashed, packed and unpacked as it is read.
+                                blob.Id = Streamed(writer, entry.DataStream!, length, blob);
+                            }
+                            else
+                            {
+                                Post(jobs.Writer, budget, new BlobJob(buffers.Read(entry.DataStream, length), blob), stop.Token);
+                            }
+
                             newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
                             bytes += length;
                             break;
@@ -199,6 +210,25 @@ public static class TarballTree
         return new Figures(commit, files.Count, bytes, writer.Count, (unpackedRoot, entries));
     }
 
+    private static string Streamed(PackWriter writer, Stream source, long length, TreeEntry blob)
+    {
+        if (blob.WrittenAt is null)
+        {
+            return writer.AddStream("blob", source, length, null);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(blob.WrittenAt)!);
+        string id;
+        using (var file = new FileStream(blob.WrittenAt, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
+        {
+            id = writer.AddStream("blob", source, length, file.Write);
+        }
+
+        MakeExecutableIf(blob.WrittenAt, blob.Mode);
+
+        return id;
+    }
+
     private static string? Unpacked(string? unpackInto, string path) =>
         unpackInto is null ? null : Path.Combine(unpackInto, path);
 
@@ -221,6 +251,11 @@ public static class TarballTree
             }
         }
 
+        MakeExecutableIf(path, mode);
+    }
+
+    private static void MakeExecutableIf(string path, string mode)
+    {
         if (mode == "100755" && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, File.GetUnixFileMode(path)

@@ -12,6 +12,9 @@ public class TarballTreeTests
 {
     private const string Identity = "snap-build tarball import <import@snap-build.invalid>";
 
+    private static readonly string Large = string.Concat(
+        Enumerable.Range(0, 120_000).Select(i => $"INSERT INTO t VALUES ({i}, 'row {i * 7919 % 100_003}');\n"));
+
     [TestCase("gz")]
     [TestCase("xz")]
     [TestCase("plain")]
@@ -143,6 +146,9 @@ public class TarballTreeTests
             ("a-b", "dash\n"), ("a.b", "dot\n"), ("a/b", "folder\n"), ("a0", "zero\n"),
             ("src/größe.c", "int size;\n"), ("src/empty.h", string.Empty),
             (".gitignore", "*.o\n"), ("src/kept.o", "ignored by the tarball's own .gitignore\n"),
+
+            // Larger than what the import holds whole: packed as it is read; the copy is packed once.
+            ("data/large.sql", Large), ("data/large-copy.sql", Large),
         })
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(tree, path))!);
