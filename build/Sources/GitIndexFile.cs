@@ -18,7 +18,10 @@ public static class GitIndexFile
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
 
-    /// <summary>Writes <c>&lt;root&gt;/.git/index</c> for <paramref name="entries"/>, whose files are under <paramref name="root"/>.</summary>
+    /// <summary>
+    /// Writes <c>&lt;root&gt;/.git/index</c> for <paramref name="entries"/>, whose files are under
+    /// <paramref name="root"/>.
+    /// </summary>
     public static void Write(string root, IReadOnlyList<IndexEntry> entries)
     {
         var sorted = entries
@@ -40,7 +43,8 @@ public static class GitIndexFile
             var path = Path.Combine(root, entry.Path);
             if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, stat) != 0)
             {
-                throw new BuildException($"Could not read the file {path} just unpacked (errno {Marshal.GetLastPInvokeError()}).");
+                throw new BuildException(
+                    $"Could not read the file {path} just unpacked (errno {Marshal.GetLastPInvokeError()}).");
             }
 
             var mtime = BinaryPrimitives.ReadInt64LittleEndian(stat.AsSpan(112));
@@ -70,7 +74,8 @@ public static class GitIndexFile
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         sha1.AppendData(content.GetBuffer().AsSpan(0, (int)content.Length));
         content.Write(sha1.GetHashAndReset());
-        AtomicFile.WriteAllBytes(Path.Combine(root, ".git", "index"), content.GetBuffer().AsSpan(0, (int)content.Length));
+        var index = Path.Combine(root, ".git", "index");
+        AtomicFile.WriteAllBytes(index, content.GetBuffer().AsSpan(0, (int)content.Length));
     }
 
     /// <summary>The low 32 bits of glibc's <c>makedev</c>, which is what git stores.</summary>

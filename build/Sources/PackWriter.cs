@@ -64,7 +64,11 @@ internal sealed class PackWriter : IDisposable
         Add(type, [content], content.Length, scratch);
 
     /// <summary>The same, for content held in pieces (large files come in 1 MiB buffers).</summary>
-    public string Add(string type, IReadOnlyList<ReadOnlyMemory<byte>> pieces, long length, MemoryStream? scratch = null)
+    public string Add(
+        string type,
+        IReadOnlyList<ReadOnlyMemory<byte>> pieces,
+        long length,
+        MemoryStream? scratch = null)
     {
         var header = Encoding.ASCII.GetBytes($"{type} {length}\0");
         using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);

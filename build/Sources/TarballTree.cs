@@ -23,10 +23,12 @@ namespace SnapBuild.Sources;
 public static class TarballTree
 {
     /// <summary>Bytes of file content read ahead of the workers, counted as the buffers' sizes.</summary>
-    private const int InFlightBudget = 16 << 20;
+    private const int InFlightBudget = 8 << 20;
 
-    /// <summary>Files larger than this are packed while they are read, never held whole.</summary>
-    private const long StreamedFileSize = 4 << 20;
+    /// <summary>
+    /// Files larger than this (94 of MySQL's, 450 MB) are packed while they are read, never held whole.
+    /// </summary>
+    private const long StreamedFileSize = 1 << 20;
 
     /// <summary>Buffers up to this size are reused; larger files (a few hundred in MySQL) get their own.</summary>
     private const int PooledBufferLimit = 1 << 20;
@@ -74,7 +76,9 @@ public static class TarballTree
         // A worker that fails (a full disk) stops the reading through this source; its error is the one reported.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
-            .Select(_ => Task.Run(() => HashAndWrite(jobs.Reader, writer, budget, buffers, stop), CancellationToken.None))
+            .Select(_ => Task.Run(
+                () => HashAndWrite(jobs.Reader, writer, budget, buffers, stop),
+                CancellationToken.None))
             .ToArray();
 
         try
@@ -107,7 +111,8 @@ public static class TarballTree
                             }
                             else
                             {
-                                Post(jobs.Writer, budget, new BlobJob(buffers.Read(entry.DataStream, length), blob), stop.Token);
+                                var content = buffers.Read(entry.DataStream, length);
+                                Post(jobs.Writer, budget, new BlobJob(content, blob), stop.Token);
                             }
 
                             newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
@@ -133,7 +138,8 @@ public static class TarballTree
                             if (target is null || !files.TryGetValue(target, out var original))
                             {
                                 throw new BuildException(
-                                    $"{tarball}: the hard link {entry.Name} points at {entry.LinkName}, which comes later or not at all.");
+                                    $"{tarball}: the hard link {entry.Name} points at {entry.LinkName}, "
+                                    + "which comes later or not at all.");
                             }
 
                             files[path] = original;
@@ -157,7 +163,8 @@ public static class TarballTree
                 if (decompressor is { ExitCode: not 0 })
                 {
                     throw new BuildException(
-                        $"Decompressing {tarball} with {decompressor.StartInfo.FileName} failed with exit code {decompressor.ExitCode}.");
+                        $"Decompressing {tarball} with {decompressor.StartInfo.FileName} failed "
+                        + $"with exit code {decompressor.ExitCode}.");
                 }
             }
         }
@@ -263,7 +270,11 @@ public static class TarballTree
         }
     }
 
-    private static void Post(ChannelWriter<BlobJob> jobs, ByteBudget budget, BlobJob job, CancellationToken cancellationToken)
+    private static void Post(
+        ChannelWriter<BlobJob> jobs,
+        ByteBudget budget,
+        BlobJob job,
+        CancellationToken cancellationToken)
     {
         budget.Take(job.Content.Bytes, cancellationToken);
         jobs.WriteAsync(job, cancellationToken).AsTask().GetAwaiter().GetResult();
@@ -321,7 +332,8 @@ public static class TarballTree
         if (name.StartsWith('/') || parts.Any(p => p is ".." or ".git"))
         {
             throw new BuildException(
-                $"{tarball} holds the entry {name}, which leaves the source tree or names a .git folder; the tarball is not imported.");
+                $"{tarball} holds the entry {name}, which leaves the source tree or names a .git folder; "
+                + "the tarball is not imported.");
         }
 
         return parts.Length == 0 ? null : string.Join('/', parts);
@@ -365,7 +377,9 @@ public static class TarballTree
         }
         catch (System.ComponentModel.Win32Exception exception)
         {
-            throw new BuildException($"{tarball} is compressed with {tool}, which is not installed; install it (apt-get install {tool}).", exception);
+            throw new BuildException(
+                $"{tarball} is compressed with {tool}, which is not installed; install it (apt-get install {tool}).",
+                exception);
         }
 
         return decompressor.StandardOutput.BaseStream;
@@ -401,7 +415,8 @@ public static class TarballTree
     private static string WriteTree(PackWriter writer, Folder folder)
     {
         var entries = folder.Files.Select(f => (Name: f.Key, Mode: f.Value.Mode, f.Value.Id, IsTree: false))
-            .Concat(folder.Folders.Select(f => (Name: f.Key, Mode: "40000", Id: (string?)WriteTree(writer, f.Value), IsTree: true)))
+            .Concat(folder.Folders.Select(f =>
+                (Name: f.Key, Mode: "40000", Id: (string?)WriteTree(writer, f.Value), IsTree: true)))
             .Where(e => e.Id is not null)
             .ToList();
         entries.Sort((a, b) => CompareTreeNames(a.Name, a.IsTree, b.Name, b.IsTree));
@@ -524,7 +539,9 @@ public static class TarballTree
         }
     }
 
-    /// <summary>Bounds the bytes read ahead of the workers; one file larger than the budget still passes alone.</summary>
+    /// <summary>
+    /// Bounds the bytes read ahead of the workers; one file larger than the budget still passes alone.
+    /// </summary>
     private sealed class ByteBudget(long limit)
     {
         private readonly object gate = new();
