@@ -91,13 +91,21 @@ public sealed class GitMirror
         }
     }
 
-    private static bool IsDamage(string line) =>
-        line.Contains("corrupt", StringComparison.OrdinalIgnoreCase)
-        || line.Contains("inflate", StringComparison.OrdinalIgnoreCase)
-        || line.Contains("unable to unpack", StringComparison.OrdinalIgnoreCase)
-        || line.Contains("packfile", StringComparison.OrdinalIgnoreCase)
-        || line.Contains("bad object", StringComparison.OrdinalIgnoreCase)
-        || line.Contains("unable to read", StringComparison.OrdinalIgnoreCase);
+    /// <summary>What git says of an object that is there but cannot be read.</summary>
+    private static readonly string[] DamagePhrases =
+        ["corrupt", "inflate", "unable to unpack", "packfile", "bad object", "unable to read"];
+
+    /// <summary>What git says when asking again cannot help.</summary>
+    private static readonly string[] PermanentPhrases =
+    [
+        "couldn't find remote ref", "not found", "does not appear to be a git repository",
+        "Could not resolve host", "Authentication failed", "No space left on device",
+    ];
+
+    private static bool IsDamage(string line) => Says(line, DamagePhrases);
+
+    private static bool Says(string text, string[] phrases) =>
+        phrases.Any(p => text.Contains(p, StringComparison.OrdinalIgnoreCase));
 
     private ProcessResult ReadObjects(params string[] arguments) =>
         ProcessRunner.Run(new ProcessSpec("git", ["--git-dir", Path, .. arguments])
@@ -168,13 +176,7 @@ public sealed class GitMirror
     /// <summary>How many times a fetch that fails for a reason that may pass is tried.</summary>
     public static int FetchAttempts { get; set; } = 3;
 
-    private static bool IsPermanent(string error) =>
-        error.Contains("couldn't find remote ref", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("not found", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("does not appear to be a git repository", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("Could not resolve host", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("Authentication failed", StringComparison.OrdinalIgnoreCase)
-        || error.Contains("No space left on device", StringComparison.Ordinal);
+    private static bool IsPermanent(string error) => Says(error, PermanentPhrases);
 
     private static string LastError(ProcessResult result) =>
         result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)
