@@ -224,13 +224,29 @@ public sealed class TarballImporter
         var started = DateTime.UtcNow;
         try
         {
-            var import = TarballTree.Import(
+            TarballTree.Figures Run(string? into) => TarballTree.Import(
                 tarball,
                 Path.Combine(mirror.Path, "objects"),
                 "snap-build tarball import <import@snap-build.invalid>",
                 $"Import {tag} from {Path.GetFileName(tarball)}\n\nsha256: {sha256}",
                 cancellationToken,
-                unpackInto);
+                into);
+            TarballTree.Figures import;
+            try
+            {
+                import = Run(unpackInto);
+            }
+            catch (DuplicateEntryException exception) when (unpackInto is not null)
+            {
+                log.Information($"  {exception.Message}; importing it again without unpacking, then checking it out");
+                if (Directory.Exists(unpackInto))
+                {
+                    Directory.Delete(unpackInto, recursive: true);
+                }
+
+                import = Run(null);
+            }
+
             if (import.Unpacked is var (root, entries))
             {
                 Worktree.Adopt(mirror.Path, import.Commit, root, entries, worktree!, cancellationToken);

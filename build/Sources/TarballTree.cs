@@ -96,6 +96,13 @@ public static class TarballTree
                         continue;
                     }
 
+                    // The last of several entries for one path wins, as with tar; the files being
+                    // unpacked by several workers at once cannot promise that order.
+                    if (unpackInto is not null && files.ContainsKey(path))
+                    {
+                        throw new DuplicateEntryException(tarball, entry.Name);
+                    }
+
                     switch (entry.EntryType)
                     {
                         case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
@@ -224,16 +231,23 @@ public static class TarballTree
             return writer.AddStream("blob", source, length, null);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(blob.WrittenAt)!);
-        string id;
-        using (var file = new FileStream(blob.WrittenAt, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
+        try
         {
-            id = writer.AddStream("blob", source, length, file.Write);
+            Directory.CreateDirectory(Path.GetDirectoryName(blob.WrittenAt)!);
+            string id;
+            using (var file = new FileStream(blob.WrittenAt, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
+            {
+                id = writer.AddStream("blob", source, length, file.Write);
+            }
+
+            MakeExecutableIf(blob.WrittenAt, blob.Mode);
+
+            return id;
         }
-
-        MakeExecutableIf(blob.WrittenAt, blob.Mode);
-
-        return id;
+        catch (IOException exception) when (exception is not EndOfStreamException)
+        {
+            throw new BuildException($"Could not unpack {blob.WrittenAt}: {exception.Message}", exception);
+        }
     }
 
     private static string? Unpacked(string? unpackInto, string path) =>
@@ -241,6 +255,18 @@ public static class TarballTree
 
     /// <summary>Writes a file of the tarball into the unpacked folder, as git's checkout would.</summary>
     private static void WriteFile(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content)
+    {
+        try
+        {
+            WriteFileOrThrow(path, mode, content);
+        }
+        catch (IOException exception)
+        {
+            throw new BuildException($"Could not unpack {path}: {exception.Message}", exception);
+        }
+    }
+
+    private static void WriteFileOrThrow(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (mode == "120000")
@@ -576,3 +602,29 @@ public static class TarballTree
 /// <param name="Path">The path in the tree, with '/' between folders.</param>
 /// <param name="Mode">100644, 100755 or 120000.</param>
 public sealed record IndexEntry(string Path, string Mode, string Id);
+
+/// <summary>
+/// A tarball that holds one path twice, met while unpacking; it is imported again without
+/// unpacking, so that the last entry wins as with tar.
+/// </summary>
+public sealed class DuplicateEntryException : BuildException
+{
+    public DuplicateEntryException(string tarball, string entry)
+        : base($"{tarball} holds {entry} more than once")
+    {
+    }
+
+    public DuplicateEntryException(string message)
+        : base(message)
+    {
+    }
+
+    public DuplicateEntryException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public DuplicateEntryException()
+    {
+    }
+}

@@ -103,6 +103,36 @@ public class TarballTreeTests
     }
 
     [Test]
+    public void Should_take_the_last_of_two_entries_for_one_path_by_importing_again_without_unpacking()
+    {
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("twice.tar");
+        Shell.Run(scratch.Path, "python3", "-c", $"""
+            import io, tarfile
+            with tarfile.open("{tarball}", "w") as tar:
+                for data in (b"first\n", b"second\n"):
+                    info = tarfile.TarInfo("demo-1.0/README")
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+            """);
+        var cache = new CacheLayout(scratch.Combine("cache"));
+        var mirror = new GitMirror(cache.MirrorFor("demo"));
+        var log = new CollectingLog();
+        var worktree = scratch.Combine("work", "src");
+        Directory.CreateDirectory(scratch.Combine("work"));
+
+        var commit = new TarballImporter(cache, log).Import(mirror, tarball, "v1.0", "0", default, worktree);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Shell.Git(mirror.Path, "show", $"{commit}:README"), Is.EqualTo("second\n"), "the last entry wins");
+            Assert.That(log.Lines, Has.Some.Contains($"{tarball} holds demo-1.0/README more than once; importing it again"));
+            Assert.That(Directory.Exists(worktree), Is.False, "the clone checks it out instead");
+            Assert.That(Directory.GetDirectories(scratch.Combine("work")), Is.Empty, "no half-unpacked folder is left");
+        });
+    }
+
+    [Test]
     public void Should_name_a_tarball_that_is_cut_short()
     {
         using var scratch = new TempDirectory();
