@@ -58,6 +58,13 @@ internal sealed partial class Git
 
     public ProcessResult TryRun(params string[] arguments) => ProcessRunner.Run(Spec(arguments), cancellationToken);
 
+    /// <summary>The first tracked files with local changes, from <c>git status --porcelain</c>'s output.</summary>
+    public static IReadOnlyList<string> ChangedPaths(string porcelain) =>
+        porcelain.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Length > 3 ? l[3..] : l)
+            .Take(5)
+            .ToList();
+
     private ProcessSpec Spec(string[] arguments) =>
         new("git", arguments) { WorkingDirectory = directory, Environment = environment };
 

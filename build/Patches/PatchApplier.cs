@@ -74,12 +74,12 @@ public sealed partial class PatchApplier
     {
         var patches = Vet(series, worktree, allowBinary);
         var git = new Git(worktree, cancellationToken);
-        var dirty = git.Run("status", "--porcelain", "--untracked-files=no").TrimEnd();
-        if (dirty.Length > 0)
+        var dirty = Git.ChangedPaths(git.Run("status", "--porcelain", "--untracked-files=no"));
+        if (dirty.Count > 0)
         {
-            var files = dirty.Split('\n').Take(5).Select(l => l.Length > 3 ? l[3..] : l);
             throw new BuildException(
-                $"{worktree} has local changes ({string.Join(", ", files)}); turn them into a patch or run --target=Clean.");
+                $"{worktree} has local changes ({string.Join(", ", dirty)}); "
+                + "turn them into a patch or run --target=Clean.");
         }
 
         Leftovers.RemoveDead(Path.Combine(worktree, ".git"), "snap-build-index.", string.Empty);

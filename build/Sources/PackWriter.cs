@@ -197,6 +197,8 @@ internal sealed class PackWriter : IDisposable
             pack.Position = 8;
             WriteUInt32(pack, (uint)objects.Count);
             pack.Flush();
+            // The count heads the pack, so its checksum needs one more read of the file (from the
+            // page cache), as git's own fix-up of a streamed pack's header does.
             pack.Position = 0;
             var checksum = SHA1OfStream(pack);
             pack.Position = pack.Length;

@@ -66,10 +66,7 @@ public static class Worktree
         {
             var status = git.TryRun("status", "--porcelain", "--untracked-files=no");
             GitMirror.ThrowIfDamaged(mirrorPath, status);
-            var dirty = status.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => l.Length > 3 ? l[3..] : l)
-                .Take(5)
-                .ToList();
+            var dirty = Git.ChangedPaths(status.StandardOutput);
             if (dirty.Count > 0)
             {
                 throw new BuildException(

@@ -28,7 +28,9 @@ public class LeftoversTests
             Assert.That(files, Is.EqualTo(1));
             Assert.That(folders, Is.EqualTo(1));
             Assert.That(
-                Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+                Directory.EnumerateFileSystemEntries(directory.Path)
+                    .Select(Path.GetFileName)
+                    .Order(StringComparer.Ordinal),
                 Is.EqualTo(new[]
                 {
                     $".other.yaml.{dead}.tmp",
@@ -56,5 +58,7 @@ public class LeftoversTests
     }
 
     private static int ParentProcessId() =>
-        int.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..].Trim());
+        int.Parse(File.ReadLines("/proc/self/status")
+            .First(l => l.StartsWith("PPid:", StringComparison.Ordinal))[5..]
+            .Trim());
 }

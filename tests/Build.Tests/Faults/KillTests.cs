@@ -108,13 +108,13 @@ public class KillTests
             var hold = HoldTime();
             using var host = StartHost(project, new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", "rev-parse", marker, hold) });
             Assert.That(WaitFor(marker, host), Is.True, "the host reached the resolver's rev-parse");
-            string unpacked(int pid) => Path.Combine(project.WorkDirectory, "demo", $"src.unpacking.{pid}", "demo-1.0.0", "src", "page_cleaner.cpp");
+            string UnpackedFile(int pid) => Path.Combine(project.WorkDirectory, "demo", $"src.unpacking.{pid}", "demo-1.0.0", "src", "page_cleaner.cpp");
             var log = Path.Combine(project.Root, "strace.log");
             using var tracer = Process.Start(new ProcessStartInfo(strace)
             {
                 ArgumentList =
                 {
-                    "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", unpacked(host.Id), "-e", "inject=openat:signal=KILL", "-o", log,
+                    "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", UnpackedFile(host.Id), "-e", "inject=openat:signal=KILL", "-o", log,
                 },
                 RedirectStandardError = true,
                 UseShellExecute = false,

@@ -52,11 +52,13 @@ public class TarballTreeTests
             Assert.That(Directory.Exists(root), Is.False, "the unpacked folder was moved into place");
             Assert.That(Shell.Git(worktree, "rev-parse", "HEAD").Trim(), Is.EqualTo(import.Figures.Commit));
             Assert.That(Shell.Git(worktree, "diff-files", "--name-only"), Is.Empty, "stat data matches every file");
-            Assert.That(Shell.Git(worktree, "status", "--porcelain", "--ignored"), Is.Empty, "nothing changed, nothing left out");
+            Assert.That(
+                Shell.Git(worktree, "status", "--porcelain", "--ignored"), Is.Empty, "nothing changed, nothing left out");
             Assert.That(Shell.Git(worktree, "ls-files", "--stage", "bin/run.sh"), Does.StartWith("100755"));
             Assert.That(Shell.Run(worktree, "stat", "-c", "%A", "bin/run.sh").Trim(), Is.EqualTo("-rwxr-xr-x"));
             Assert.That(new FileInfo(Path.Combine(worktree, "docs", "latest")).LinkTarget, Is.EqualTo("guide.txt"));
-            Assert.That(File.ReadAllText(Path.Combine(worktree, "docs", "copy.txt")), Is.EqualTo("a guide\n"), "the hard link");
+            Assert.That(
+                File.ReadAllText(Path.Combine(worktree, "docs", "copy.txt")), Is.EqualTo("a guide\n"), "the hard link");
             Assert.That(Shell.Git(worktree, "fsck", "--no-progress", "--no-dangling"), Is.Empty);
         });
     }
@@ -96,10 +98,12 @@ public class TarballTreeTests
         Shell.Git(scratch.Path, "init", "-q", "--bare", mirror);
 
         var error = Assert.Throws<BuildException>(() =>
-            TarballTree.Import(tarball, Path.Combine(mirror, "objects"), Identity, "Import", default, scratch.Combine("unpacked")));
+            TarballTree.Import(
+                tarball, Path.Combine(mirror, "objects"), Identity, "Import", default, scratch.Combine("unpacked")));
 
         Assert.That(error!.Message, Is.EqualTo(
-            $"{tarball} holds the entry {name}, which leaves the source tree or names a .git folder; the tarball is not imported."));
+            $"{tarball} holds the entry {name}, which leaves the source tree or names a .git folder; "
+            + "the tarball is not imported."));
     }
 
     [Test]
@@ -125,8 +129,10 @@ public class TarballTreeTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(Shell.Git(mirror.Path, "show", $"{commit}:README"), Is.EqualTo("second\n"), "the last entry wins");
-            Assert.That(log.Lines, Has.Some.Contains($"{tarball} holds demo-1.0/README more than once; importing it again"));
+            Assert.That(
+                Shell.Git(mirror.Path, "show", $"{commit}:README"), Is.EqualTo("second\n"), "the last entry wins");
+            Assert.That(
+                log.Lines, Has.Some.Contains($"{tarball} holds demo-1.0/README more than once; importing it again"));
             Assert.That(Directory.Exists(worktree), Is.False, "the clone checks it out instead");
             Assert.That(Directory.GetDirectories(scratch.Combine("work")), Is.Empty, "no half-unpacked folder is left");
         });
@@ -142,10 +148,14 @@ public class TarballTreeTests
 
         var error = Assert.Throws<BuildException>(() => ImportInto(scratch, tarball, unpack: false));
 
-        Assert.That(error!.Message, Does.StartWith($"{tarball} is not a readable tarball (").And.EndWith("); delete it so it is downloaded again."));
+        Assert.That(error!.Message, Does.StartWith($"{tarball} is not a readable tarball (")
+            .And.EndWith("); delete it so it is downloaded again."));
     }
 
-    private static (string Mirror, TarballTree.Figures Figures) ImportInto(TempDirectory scratch, string tarball, bool unpack)
+    private static (string Mirror, TarballTree.Figures Figures) ImportInto(
+        TempDirectory scratch,
+        string tarball,
+        bool unpack)
     {
         var mirror = scratch.Combine("mirror.git");
         if (!Directory.Exists(mirror))
@@ -164,7 +174,10 @@ public class TarballTreeTests
         return (mirror, figures);
     }
 
-    /// <summary>A tarball with what trips importers: modes, a symbolic and a hard link, names git sorts oddly, an empty folder.</summary>
+    /// <summary>
+    /// A tarball with what trips importers: modes, a symbolic and a hard link, names git sorts
+    /// oddly, empty files, an empty folder, files too large to hold whole.
+    /// </summary>
     private static string Tarball(TempDirectory scratch, string compression)
     {
         var tree = scratch.Combine("tree", "demo-1.0");
@@ -189,9 +202,11 @@ public class TarballTreeTests
         Shell.Run(tree, "ln", "-s", "guide.txt", "docs/latest");
         Shell.Run(tree, "ln", "docs/guide.txt", "docs/copy.txt");
         Directory.CreateDirectory(Path.Combine(tree, "empty"));
-        var tarball = scratch.Combine($"demo-1.0.tar{compression switch { "gz" => ".gz", "xz" => ".xz", _ => string.Empty }}");
+        var suffix = compression switch { "gz" => ".gz", "xz" => ".xz", _ => string.Empty };
+        var tarball = scratch.Combine($"demo-1.0.tar{suffix}");
         var flag = compression switch { "gz" => "-z", "xz" => "-J", _ => "--no-auto-compress" };
-        Shell.Run(scratch.Combine("tree"), "tar", "-c", flag, "-f", tarball, "--sort=name", "--owner=0", "--group=0", "demo-1.0");
+        Shell.Run(
+            scratch.Combine("tree"), "tar", "-c", flag, "-f", tarball, "--sort=name", "--owner=0", "--group=0", "demo-1.0");
 
         return tarball;
     }
@@ -221,7 +236,8 @@ public class TarballTreeTests
             ["GIT_COMMITTER_DATE"] = $"@{newest} +0000",
         };
         string Git(params string[] arguments) =>
-            ProcessRunner.RunChecked(new ProcessSpec("git", arguments) { Environment = environment, WorkingDirectory = top })
+            ProcessRunner.RunChecked(
+                    new ProcessSpec("git", arguments) { Environment = environment, WorkingDirectory = top })
                 .StandardOutput.Trim();
 
         Git("-c", "core.autocrlf=false", "add", "--all", "--force", ".");
