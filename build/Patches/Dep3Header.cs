@@ -44,6 +44,11 @@ public sealed record Dep3Header
                 break;
             }
 
+            if (lineNumber == 1 && IsMboxSeparator(trimmed))
+            {
+                continue; // git format-patch's first line, "From <commit> Mon Sep 17 00:00:00 2001"
+            }
+
             if (trimmed.Length == 0 || trimmed.Trim() == "---")
             {
                 current = null;
@@ -124,4 +129,8 @@ public sealed record Dep3Header
             Fields = fields,
         };
     }
+
+    private static bool IsMboxSeparator(string line) =>
+        line.StartsWith("From ", StringComparison.Ordinal) && line.Length > 45
+        && line.AsSpan(5, 40).ToString().All(char.IsAsciiHexDigit) && line[45] == ' ';
 }

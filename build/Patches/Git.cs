@@ -35,10 +35,7 @@ internal sealed partial class Git
     public Git WithIdentity(Dep3Header header)
     {
         var (name, email) = ParseAuthor(header.Author);
-        var date = header.LastUpdate is { } day
-            ? DateTimeOffset.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-            : DateTimeOffset.UnixEpoch;
-        var stamp = $"@{date.ToUnixTimeSeconds()} +0000";
+        var stamp = $"@{Timestamp(header)} +0000";
 
         var identity = new Dictionary<string, string?>(environment)
         {
@@ -53,6 +50,20 @@ internal sealed partial class Git
         return new Git(directory, identity, cancellationToken);
     }
 
+    /// <summary>
+    /// The identity line <c>git commit-tree</c> writes for the header's author ("Name &lt;email&gt;
+    /// seconds +0000"), with the same clean-up of both fields; null when the name is left empty,
+    /// which git refuses.
+    /// </summary>
+    public static string? IdentityLine(Dep3Header header)
+    {
+        var (name, email) = ParseAuthor(header.Author);
+        name = WithoutCrud(name);
+        email = WithoutCrud(email);
+
+        return name.Length == 0 ? null : $"{name} <{email}> {Timestamp(header)} +0000";
+    }
+
     public string Run(params string[] arguments) =>
         ProcessRunner.RunChecked(Spec(arguments), cancellationToken).StandardOutput;
 
@@ -64,6 +75,37 @@ internal sealed partial class Git
             .Select(l => l.Length > 3 ? l[3..] : l)
             .Take(5)
             .ToList();
+
+    /// <summary>The environment every git command of this repository runs with.</summary>
+    public IReadOnlyDictionary<string, string?> Environment => environment;
+
+    private static long Timestamp(Dep3Header header) =>
+        (header.LastUpdate is { } day
+            ? DateTimeOffset.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
+            : DateTimeOffset.UnixEpoch).ToUnixTimeSeconds();
+
+    /// <summary>
+    /// What git keeps of a name or an address: leading and trailing spaces, control characters
+    /// and <c>.,:;&lt;&gt;"'</c> dropped, and no '&lt;', '&gt;' or newline inside.
+    /// </summary>
+    private static string WithoutCrud(string text)
+    {
+        static bool Crud(char c) => c <= ' ' || c is '.' or ',' or ':' or ';' or '<' or '>' or '"' or '\\' or '\'';
+
+        var start = 0;
+        var end = text.Length;
+        while (start < end && Crud(text[start]))
+        {
+            start++;
+        }
+
+        while (end > start && Crud(text[end - 1]))
+        {
+            end--;
+        }
+
+        return string.Concat(text[start..end].Where(c => c is not ('<' or '>' or '\n')));
+    }
 
     private ProcessSpec Spec(string[] arguments) =>
         new("git", arguments) { WorkingDirectory = directory, Environment = environment };

@@ -5,7 +5,11 @@ using SnapBuild.Common;
 namespace SnapBuild.Patches;
 
 /// <summary>What applying a series produced.</summary>
-public sealed record PatchOutcome(string Head, int Applied, int FilesRewritten, IReadOnlyList<string> EmptyPatches);
+public sealed record PatchOutcome(string Head, int Applied, int FilesRewritten, IReadOnlyList<string> EmptyPatches)
+{
+    /// <summary>How many of the patches were applied in this process rather than by <c>git apply</c>.</summary>
+    public int AppliedInProcess { get; init; }
+}
 
 /// <summary>A patch of the series that does not apply: which one, where, and why.</summary>
 public sealed class PatchFailedException : BuildException
@@ -45,6 +49,12 @@ public sealed partial class PatchApplier
     {
         this.log = log;
     }
+
+    /// <summary>
+    /// Whether patches whose shape allows it are applied in this process (the default); when
+    /// false, or for any other patch, <c>git apply --cached</c> applies it. Both give the same trees.
+    /// </summary>
+    public bool InProcess { get; init; } = true;
 
     /// <summary>Reads and vets every patch of the series; nothing is written.</summary>
     public IReadOnlyList<(SeriesEntry Entry, PatchFile Patch)> Vet(SeriesFile series, string worktree, bool allowBinary)
@@ -86,30 +96,71 @@ public sealed partial class PatchApplier
         var index = Path.Combine(worktree, ".git", $"snap-build-index.{Environment.ProcessId}");
         var empty = new List<string>();
         var parent = upstreamCommit;
+        var parentTree = git.Run("rev-parse", upstreamCommit + "^{tree}").Trim();
+        using var tree = new SeriesTree(worktree, parentTree, git.Environment);
+        var inProcess = InProcess;
+        string? indexTree = null; // the tree the private index holds, once git has used it
+        var appliedInProcess = 0;
         try
         {
-            git.WithIndex(index).Run("read-tree", upstreamCommit);
-            var parentTree = git.Run("rev-parse", upstreamCommit + "^{tree}").Trim();
             foreach (var (entry, patch) in patches)
             {
-                var result = git.WithIndex(index).TryRun(
-                    "apply", "--cached", "--whitespace=nowarn", $"-p{entry.StripLevel}", entry.Path);
-                if (result.ExitCode != 0)
+                string? treeId = null;
+                if (inProcess)
                 {
-                    MoveWorktree(git, parent);
-                    throw Failure(entry, patch, parent == upstreamCommit ? "the upstream tree" : LastName(git, parent), result);
+                    try
+                    {
+                        treeId = ApplyInProcess(tree, entry);
+                        appliedInProcess += treeId is null ? 0 : 1;
+                    }
+                    catch (ObjectReadException exception)
+                    {
+                        log.Verbose($"  reading objects in process failed ({exception.Message}); git applies the rest");
+                        inProcess = false;
+                    }
                 }
 
-                var tree = git.WithIndex(index).Run("write-tree").Trim();
-                if (tree == parentTree)
+                if (treeId is null)
+                {
+                    // git applies what the in-process applier leaves to it, and says why a patch fails.
+                    tree.Flush();
+                    if (indexTree != parentTree)
+                    {
+                        git.WithIndex(index).Run("read-tree", parentTree);
+                    }
+
+                    var result = git.WithIndex(index).TryRun(
+                        "apply", "--cached", "--whitespace=nowarn", $"-p{entry.StripLevel}", entry.Path);
+                    if (result.ExitCode != 0)
+                    {
+                        MoveWorktree(git, parent);
+                        throw Failure(entry, patch, parent == upstreamCommit ? "the upstream tree" : LastName(git, parent), result);
+                    }
+
+                    treeId = indexTree = git.WithIndex(index).Run("write-tree").Trim();
+                    tree.Reset(treeId);
+                }
+
+                if (treeId == parentTree)
                 {
                     empty.Add(entry.Name);
                 }
 
-                parent = git.WithIdentity(patch.Header).Run(
-                    "commit-tree", tree, "-p", parent, "-m", $"{entry.Name}\n\n{patch.Header.Description}\n").Trim();
-                parentTree = tree;
+                var message = $"{entry.Name}\n\n{patch.Header.Description}\n";
+                if (Git.IdentityLine(patch.Header) is { } identity)
+                {
+                    parent = tree.WriteCommit(treeId, parent, identity, message);
+                }
+                else
+                {
+                    tree.Flush();
+                    parent = git.WithIdentity(patch.Header).Run("commit-tree", treeId, "-p", parent, "-m", message).Trim();
+                }
+
+                parentTree = treeId;
             }
+
+            tree.Flush();
         }
         finally
         {
@@ -122,7 +173,54 @@ public sealed partial class PatchApplier
             log.Warning($"{name} changes nothing on this upstream (already applied upstream?); consider dropping it.");
         }
 
-        return new PatchOutcome(parent, patches.Count, rewritten, empty);
+        return new PatchOutcome(parent, patches.Count, rewritten, empty) { AppliedInProcess = appliedInProcess };
+    }
+
+    /// <summary>
+    /// Applies one patch to the tree in memory when its shape is one <see cref="UnifiedDiff"/>
+    /// reads and every hunk finds its place; returns the new tree's id, or null (nothing changed)
+    /// to leave the patch to git.
+    /// </summary>
+    private static string? ApplyInProcess(SeriesTree tree, SeriesEntry entry)
+    {
+        var files = UnifiedDiff.Parse(File.ReadAllBytes(entry.Path), entry.StripLevel);
+        if (files is null)
+        {
+            return null;
+        }
+
+        var results = new List<(string Path, string Mode, byte[]? Content)>();
+        foreach (var file in files)
+        {
+            var existing = file.Change == FileChange.Create ? null : tree.ReadFile(file.Path);
+            if (file.Change == FileChange.Create ? tree.Occupied(file.Path) : existing is null)
+            {
+                return null;
+            }
+
+            var content = HunkApplier.Apply(existing?.Content ?? [], file.Hunks);
+            if (content is null || file.Change == FileChange.Delete && content.Length > 0)
+            {
+                return null;
+            }
+
+            results.Add((file.Path, existing?.Mode ?? file.NewMode ?? "100644",
+                file.Change == FileChange.Delete ? null : content));
+        }
+
+        foreach (var (path, mode, content) in results)
+        {
+            if (content is null)
+            {
+                tree.DeleteFile(path);
+            }
+            else
+            {
+                tree.WriteFile(path, mode, content);
+            }
+        }
+
+        return tree.Id;
     }
 
     /// <summary>Checks out <paramref name="commit"/> on the patched branch; returns how many files changed.</summary>

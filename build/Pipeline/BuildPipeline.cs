@@ -103,6 +103,7 @@ public sealed class BuildPipeline
         stages.Write("patch", inputs, new Dictionary<string, string> { ["head"] = outcome.Head });
         var files = outcome.FilesRewritten < 0 ? string.Empty : $", {outcome.FilesRewritten} files rewritten";
         log.Information($"Patch: {outcome.Applied} patches applied from {Path.GetFileName(series.Path)}{files} ({outcome.Head[..12]})");
+        log.Verbose($"  {outcome.AppliedInProcess} of them in process, the others by git apply");
 
         return outcome;
     }
