@@ -20,6 +20,13 @@ public sealed class BuildLifetime : FrostingLifetime<BuildContext>
             return;
         }
 
+        if (info.TasksToExecute.Any(t => t.Name.Equals("Build", StringComparison.OrdinalIgnoreCase)))
+        {
+            // The compilers' versions go into the build's stage record; asking now overlaps the
+            // Clone and Patch stages instead of waiting in the Build stage.
+            Toolchains.Toolchain.Prefetch("c++", "cmake");
+        }
+
         context.Resolve();
         context.BuildLog.Information("Settings:");
         foreach (var line in context.Settings.Describe().Split('\n'))

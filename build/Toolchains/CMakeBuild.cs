@@ -84,10 +84,11 @@ public sealed partial class CMakeBuild
             arguments.Add($"-DCMAKE_CXX_COMPILER={toolchain.CxxCompiler}");
         }
 
-        if (toolchain.ToolchainFile is null && toolchain.Launcher is { } launcher)
+        if (toolchain.ToolchainFile is null)
         {
-            arguments.Add($"-DCMAKE_C_COMPILER_LAUNCHER={launcher}");
-            arguments.Add($"-DCMAKE_CXX_COMPILER_LAUNCHER={launcher}");
+            // Given even when empty, so a build configured with ccache before drops it from its cache.
+            arguments.Add($"-DCMAKE_C_COMPILER_LAUNCHER={toolchain.Launcher}");
+            arguments.Add($"-DCMAKE_CXX_COMPILER_LAUNCHER={toolchain.Launcher}");
         }
 
         arguments.AddRange(plan.Options

@@ -31,7 +31,7 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
                 + $"`sudo apt-get install {string.Join(' ', architecture.CrossPackages)}`.");
         }
 
-        var launcher = Which("ccache");
+        var launcher = Ccache(log);
         var qemu = Which(architecture.Qemu);
         var file = Path.Combine(directory, $"{architecture.Name}.cmake");
         var text = new System.Text.StringBuilder()
@@ -85,11 +85,7 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
             }
         }
 
-        var launcher = Which("ccache");
-        if (launcher is null)
-        {
-            log.Information("  ccache is not installed, so compiles are not cached (apt-get install ccache).");
-        }
+        var launcher = Ccache(log);
 
         return new Toolchain(architecture, Which("cc")!, Which("c++")!, launcher)
         {
@@ -98,14 +94,62 @@ public sealed record Toolchain(string Architecture, string CCompiler, string Cxx
     }
 
     /// <summary>
+    /// ccache as the compiler launcher, unless it is missing or <c>CCACHE_DISABLE</c> turns it
+    /// off (any value but ccache's false ones: 0, false, no, disable). A disabled ccache would
+    /// still be started for every compile only to run the compiler, which costs a tenth of a
+    /// second on the tests' small upstream.
+    /// </summary>
+    private static string? Ccache(IBuildLog log)
+    {
+        var disable = Environment.GetEnvironmentVariable("CCACHE_DISABLE");
+        if (disable is not null && disable.ToLowerInvariant() is not ("0" or "false" or "no" or "disable"))
+        {
+            log.Information("  CCACHE_DISABLE is set, so the build runs the compilers without ccache.");
+
+            return null;
+        }
+
+        var launcher = Which("ccache");
+        if (launcher is null)
+        {
+            log.Information("  ccache is not installed, so compiles are not cached (apt-get install ccache).");
+        }
+
+        return launcher;
+    }
+
+    /// <summary>
     /// The first line of a tool's <c>--version</c>, asked once per run: every architecture and
     /// the host-tools pass need the same answer.
     /// </summary>
     private static string VersionOf(string program) =>
-        Versions.GetOrAdd(program, p =>
-            ProcessRunner.RunChecked(new ProcessSpec(p, ["--version"])).StandardOutput.Split('\n')[0]);
+        Versions.GetOrAdd(program, p => new Lazy<string>(() =>
+            ProcessRunner.RunChecked(new ProcessSpec(p, ["--version"])).StandardOutput.Split('\n')[0])).Value;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Versions =
+    /// <summary>Starts asking the tools for their versions in the background, for a Build stage to come.</summary>
+    public static void Prefetch(params string[] programs)
+    {
+        foreach (var program in programs)
+        {
+            if (Which(program) is not null)
+            {
+                _ = Task.Run(() =>
+                {
+                    try
+                    {
+                        VersionOf(program);
+                    }
+                    catch (BuildException)
+                    {
+                        // The Build stage asks again and reports it.
+                        Versions.TryRemove(program, out _);
+                    }
+                });
+            }
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Versions =
         new(StringComparer.Ordinal);
 
     /// <summary>The full path of a program on PATH, or null.</summary>
