@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using SnapBuild.Common;
 
 namespace SnapBuild.Stages;
@@ -14,8 +15,6 @@ public sealed record StageRecord(string Stage, string Inputs, IReadOnlyDictionar
 /// </summary>
 public sealed class StageStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     private readonly IBuildLog log;
 
     public StageStore(string directory, IBuildLog log)
@@ -36,7 +35,7 @@ public sealed class StageStore
 
         try
         {
-            var record = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(path), Json);
+            var record = JsonSerializer.Deserialize(File.ReadAllText(path), StageJson.Default.StageRecord);
             if (record is null || record.Stage != stage || record.Outputs is null)
             {
                 throw new JsonException("the record is incomplete");
@@ -84,7 +83,7 @@ public sealed class StageStore
     public void Write(string stage, string inputs, IReadOnlyDictionary<string, string> outputs)
     {
         var record = new StageRecord(stage, inputs, outputs, DateTimeOffset.UtcNow);
-        AtomicFile.WriteAllText(PathOf(stage), JsonSerializer.Serialize(record, Json) + "\n");
+        AtomicFile.WriteAllText(PathOf(stage), JsonSerializer.Serialize(record, StageJson.Default.StageRecord) + "\n");
     }
 
     /// <summary>Forgets a stage, so it and everything after it runs again.</summary>
@@ -99,3 +98,11 @@ public sealed class StageStore
 
     private string PathOf(string stage) => Path.Combine(Directory, stage + ".json");
 }
+
+/// <summary>
+/// The records' JSON, generated at compile time: every run reads and writes stage records, and
+/// reflection-based serialization would first spend tens of milliseconds learning the type.
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(StageRecord))]
+internal sealed partial class StageJson : JsonSerializerContext;
