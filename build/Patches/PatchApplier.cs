@@ -31,13 +31,15 @@ public sealed class PatchFailedException : BuildException
 
 /// <summary>
 /// Applies a quilt series on top of the upstream commit in a worktree and records each patch as
-/// one commit named after it, so <c>git log</c> shows the series. The patches are applied to a
-/// private index (<c>git apply --cached</c>, the index half of <c>--index</c>) and committed
-/// without touching the working files; the worktree then moves to the result with one
-/// checkout, which rewrites only files whose content differs. So a re-patch after editing one
-/// patch leaves every other file's timestamp alone and the build recompiles only what the edit
-/// touches. The commits are deterministic (identity and date from the DEP-3 header), so the
-/// same series on the same upstream always gives the same commit ids.
+/// one commit named after it, so <c>git log</c> shows the series. Patches are applied to trees,
+/// not to the working files: a plain text patch in this process (<see cref="UnifiedDiff"/> and
+/// <see cref="HunkApplier"/>, by git's own matching rules, into one pack for the whole series),
+/// any other shape by <c>git apply --cached</c> on a private index, which also gives the words of
+/// every failure. The worktree then moves to the result with one checkout, which rewrites only
+/// files whose content differs, so a re-patch after editing one patch leaves every other file's
+/// timestamp alone and the build recompiles only what the edit touches. The commits are
+/// deterministic (identity and date from the DEP-3 header), so the same series on the same
+/// upstream always gives the same commit ids, whichever path applied each patch.
 /// </summary>
 public sealed partial class PatchApplier
 {
