@@ -13,16 +13,7 @@ public static class HunkApplier
 {
     public static byte[]? Apply(ReadOnlySpan<byte> content, IReadOnlyList<DiffHunk> hunks)
     {
-        var image = new List<ReadOnlyMemory<byte>>();
-        var copy = content.ToArray();
-        var start = 0;
-        while (start < copy.Length)
-        {
-            var end = Array.IndexOf(copy, (byte)'\n', start);
-            end = end < 0 ? copy.Length : end + 1;
-            image.Add(copy.AsMemory(start, end - start));
-            start = end;
-        }
+        var image = UnifiedDiff.SplitLines(content.ToArray());
 
         var patched = new List<bool>(new bool[image.Count]);
         foreach (var hunk in hunks)
@@ -135,7 +126,37 @@ public static class HunkApplier
 
         for (var i = 0; i < preimage.Count; i++)
         {
-            if (patched[at + i] || !image[at + i].Span.SequenceEqual(preimage[i].Span))
+            if (patched[at + i] || !LineMatches(image[at + i].Span, preimage[i].Span, last: i == preimage.Count - 1 && !matchEnd))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// git compares the hunk's old lines with the file as one run of bytes as long as the old
+    /// lines, after a check that each pair of lines has the same non-blank characters. So a last
+    /// old line without its newline ("\ No newline at end of file") also matches a file line
+    /// that goes on with blanks and a newline, and the whole file line is then replaced. (A hunk
+    /// that must match at the end compares its length too, so there the line must be equal.)
+    /// </summary>
+    private static bool LineMatches(ReadOnlySpan<byte> line, ReadOnlySpan<byte> old, bool last)
+    {
+        if (!last || old.EndsWith("\n"u8))
+        {
+            return line.SequenceEqual(old);
+        }
+
+        if (!line.StartsWith(old))
+        {
+            return false;
+        }
+
+        foreach (var c in line[old.Length..])
+        {
+            if (c is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r'))
             {
                 return false;
             }

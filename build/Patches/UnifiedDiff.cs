@@ -330,8 +330,8 @@ public static class UnifiedDiff
 
     private static string Text(ReadOnlyMemory<byte> line) => Encoding.UTF8.GetString(line.Span);
 
-    /// <summary>The patch's lines, each with its '\n' (the last may lack one).</summary>
-    private static List<ReadOnlyMemory<byte>> SplitLines(byte[] bytes)
+    /// <summary>The lines of a patch or a file, each with its '\n' (the last may lack one).</summary>
+    internal static List<ReadOnlyMemory<byte>> SplitLines(byte[] bytes)
     {
         var lines = new List<ReadOnlyMemory<byte>>();
         var start = 0;

@@ -35,6 +35,7 @@ public class InProcessApplyTests
         Shell.Run(worktree, "chmod", "755", "run.sh");
         Write("dir/sub/only.txt", "only\n");
         Write("dir/keep.txt", "keep\n");
+        Write("with space.txt", "first\nsecond\n");
         var filler = (int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(n => $"f{n}\n"));
         Write("repeat.txt", "a\nb\nc\n" + filler(4, 10) + "a\nb\nc\n" + filler(14, 17) + "a\nb\nc\n");
         Shell.Git(worktree, "add", "-A");
@@ -106,7 +107,14 @@ public class InProcessApplyTests
         yield return Case("a_mode_change_left_to_git", 1,
             Header + "diff --git a/run.sh b/run.sh\nold mode 100755\nnew mode 100644\n",
             Header + modify + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n");
-    }
+        yield return Case("one_file_twice_left_to_git", 0, Header + modify + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n"
+            + modify + "@@ -20,3 +20,3 @@\n line 20\n-line 21\n+line XXI\n line 22\n");
+        yield return Case("a_name_with_a_space_left_to_git", 0, Header
+            + "diff --git a/with space.txt b/with space.txt\nindex 1111111..2222222 100644\n"
+            + "--- a/with space.txt\n+++ b/with space.txt\n@@ -1,2 +1,2 @@\n-first\n+FIRST\n second\n");
+        yield return Case("a_diff_n_creation_left_to_git", 0, Header
+            + "--- a/made.txt\t1970-01-01 00:00:00.000000000 +0000\n+++ b/made.txt\t2026-11-30 10:00:00.000000000 +0000\n"
+            + "@@ -0,0 +1 @@\n+made\n");    }
 
     [TestCaseSource(nameof(Cases))]
     public void Should_match_git(string[] patches, int inProcess)
