@@ -6,12 +6,12 @@ namespace SnapBuild.Tests.Patches;
 
 /// <summary>
 /// Random series against random drift, applied in process and by git: files of few distinct
-/// lines (so hunks could match in several places), edits diffed by <c>git diff</c> with one to
-/// four lines of context, and an upstream that moved on under them (lines added or changed before,
+/// lines (so hunks could match in several places), edits (lines changed, files created or
+/// deleted) diffed by <c>git diff</c> with one to four lines of context, and an upstream that moved on under them (lines added or changed before,
 /// between and inside the edits). Each series must give the same commit both ways, or fail both
 /// ways with the same words. The seeds are fixed, so a failure names a case that replays; a run
-/// of 600 seeds (338 applied, 262 failed, all alike) found the one rule this class now checks
-/// for good: a last old line without its newline matches a file line that has one.
+/// of 600 seeds (273 applied, 327 failed, all alike with git) found the one rule this class now
+/// checks for good: a last old line without its newline matches a file line that has one.
 /// </summary>
 public class InProcessApplyRandomTests
 {
@@ -33,12 +33,34 @@ public class InProcessApplyRandomTests
         }
 
         var patches = new List<string>();
+        var baseFiles = new Dictionary<string, string>(files);
         Commit(scratch, files);
         for (var p = 0; p < 2; p++)
         {
-            var path = files.Keys.ElementAt(random.Next(files.Count));
-            files[path] = Edit(random, files[path]);
+            var choice = random.Next(10);
+            if (choice == 0)
+            {
+                files[$"dir{random.Next(3)}/new{p}.txt"] = RandomText(random, random.Next(1, 8), crlf: false);
+            }
+            else if (choice == 1 && files.Count > 1)
+            {
+                files.Remove(files.Keys.ElementAt(random.Next(files.Count)));
+            }
+            else
+            {
+                var path = files.Keys.ElementAt(random.Next(files.Count));
+                files[path] = Edit(random, files[path]);
+            }
+
             Commit(scratch, files);
+            if (Shell.Git(scratch, "diff", "--stat", "HEAD~1", "HEAD").Length == 0)
+            {
+                // The edit changed nothing (a file created as it was, lines replaced by the same): one that does.
+                var path = files.Keys.First();
+                files[path] += $"added in patch {p}\n";
+                Commit(scratch, files);
+            }
+
             var context = random.Next(1, 5);
             patches.Add("Description: random edit\nAuthor: Random <random@example.invalid>\nLast-Update: 2026-12-04\n---\n"
                 + Shell.Git(scratch, "diff", $"-U{context}", "HEAD~1", "HEAD"));
@@ -48,9 +70,9 @@ public class InProcessApplyRandomTests
         var worktree = directory.Combine("src");
         Init(worktree);
         var upstreamFiles = new Dictionary<string, string>();
-        foreach (var path in files.Keys)
+        foreach (var (path, text) in baseFiles)
         {
-            upstreamFiles[path] = Drift(random, Shell.Git(scratch, "show", $"HEAD~2:{path}"));
+            upstreamFiles[path] = Drift(random, text);
         }
 
         Commit(worktree, upstreamFiles);
@@ -176,6 +198,14 @@ public class InProcessApplyRandomTests
 
     private static void Commit(string repository, Dictionary<string, string> files)
     {
+        foreach (var tracked in Shell.Git(repository, "ls-files").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!files.ContainsKey(tracked))
+            {
+                File.Delete(Path.Combine(repository, tracked));
+            }
+        }
+
         foreach (var (path, text) in files)
         {
             var full = Path.Combine(repository, path);
