@@ -226,13 +226,16 @@ internal sealed class SeriesTree : IDisposable
             return id;
         }
 
-        var entries = new List<(string Name, string Mode, string Id)>();
+        // Each entry as git writes it ("mode name\0" and the raw id), with the key git sorts by:
+        // the name's bytes, a folder's with a '/' after it.
+        var entries = new List<(byte[] Key, byte[] Header, string Id)>();
         foreach (var (name, entry) in Entries(folder))
         {
             var entryId = entry.Mode == "40000" && entry.Folder is { } child ? WriteFolder(child) : entry.Id;
             if (entryId is not null)
             {
-                entries.Add((name, entry.Mode, entryId));
+                var key = Encoding.UTF8.GetBytes(entry.Mode == "40000" ? name + "/" : name);
+                entries.Add((key, Encoding.UTF8.GetBytes($"{entry.Mode} {name}\0"), entryId));
             }
         }
 
@@ -241,11 +244,11 @@ internal sealed class SeriesTree : IDisposable
             return null;
         }
 
-        entries.Sort((a, b) => CompareNames(a.Name, a.Mode == "40000", b.Name, b.Mode == "40000"));
+        entries.Sort((a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
         using var content = new MemoryStream();
-        foreach (var (name, mode, entryId) in entries)
+        foreach (var (_, header, entryId) in entries)
         {
-            content.Write(Encoding.UTF8.GetBytes($"{mode} {name}\0"));
+            content.Write(header);
             content.Write(Convert.FromHexString(entryId));
         }
 
@@ -253,10 +256,6 @@ internal sealed class SeriesTree : IDisposable
 
         return folder.Id;
     }
-
-    /// <summary>git's order of tree entries: by bytes, a folder's name compared as if it ended in '/'.</summary>
-    private static int CompareNames(string a, bool aIsTree, string b, bool bIsTree) =>
-        Encoding.UTF8.GetBytes(aIsTree ? a + "/" : a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(bIsTree ? b + "/" : b));
 
     private string WriteObject(string type, byte[] content)
     {

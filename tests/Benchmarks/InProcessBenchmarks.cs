@@ -6,8 +6,9 @@ using SnapBuild.Tests.Support;
 namespace SnapBuild.Benchmarks;
 
 /// <summary>
-/// The host's own work that no command line shows apart: reading and vetting a series, and
-/// importing a tarball into objects and an unpacked tree. Memory is measured per operation.
+/// The host's own work that no command line shows apart: reading and vetting a series, applying
+/// it (without the host's start-up), and importing a tarball into objects and an unpacked tree.
+/// Memory is measured per operation.
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -16,6 +17,8 @@ public class InProcessBenchmarks : IDisposable
     private TempDirectory scratch = null!;
     private string series = null!;
     private string tarball = null!;
+    private string worktree = null!;
+    private string upstreamCommit = null!;
     private int round;
 
     [Params(50, 500)]
@@ -30,9 +33,14 @@ public class InProcessBenchmarks : IDisposable
         Fixtures.WriteSeries(patches, Patches);
         series = Path.Combine(patches, "series");
 
+        // A clone of the tests' upstream at its tag, for the series to be applied to.
+        using var upstream = new TestUpstream();
+        worktree = scratch.Combine("worktree");
+        Shell.Git(scratch.Path, "clone", "-q", upstream.Repository, worktree);
+        upstreamCommit = upstream.CommitOf(TestUpstream.FirstTag);
+
         // A tarball of the tests' upstream with the generated files in it as well.
         var tree = scratch.Combine("tree", "demo-1.0.0");
-        using var upstream = new TestUpstream();
         Shell.Git(upstream.Repository, "worktree", "add", "-q", "--detach", tree, TestUpstream.FirstTag);
         foreach (var entry in SeriesFile.Read(series).Entries)
         {
@@ -58,6 +66,13 @@ public class InProcessBenchmarks : IDisposable
 
         return read.Entries.Sum(e => PatchFile.Read(e.Path, e.StripLevel).Files.Count);
     }
+
+    [IterationSetup(Target = nameof(ApplySeries))]
+    public void BackToUpstream() => Shell.Git(worktree, "checkout", "-q", "-f", "--detach", upstreamCommit);
+
+    [Benchmark(Description = "apply the series: hunks, trees, commits in one pack, one checkout")]
+    public string ApplySeries() =>
+        new PatchApplier(new SnapBuild.Common.CollectingLog()).Apply(worktree, upstreamCommit, SeriesFile.Read(series), false, default).Head;
 
     [Benchmark(Description = "import the tarball: pack, unpacked tree, index")]
     public string ImportTarball()
