@@ -131,8 +131,10 @@ public sealed partial class PatchApplier
                         git.WithIndex(index).Run("read-tree", parentTree);
                     }
 
+                    // Matching by exact context whatever the user's apply.ignoreWhitespace says, as in process.
                     var result = git.WithIndex(index).TryRun(
-                        "apply", "--cached", "--whitespace=nowarn", $"-p{entry.StripLevel}", entry.Path);
+                        "-c", "apply.ignoreWhitespace=no", "apply", "--cached", "--whitespace=nowarn",
+                        $"-p{entry.StripLevel}", entry.Path);
                     if (result.ExitCode != 0)
                     {
                         MoveWorktree(git, parent);

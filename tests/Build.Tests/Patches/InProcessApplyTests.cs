@@ -163,6 +163,27 @@ public class InProcessApplyTests
     }
 
     [Test]
+    public void Should_not_let_a_users_apply_ignore_whitespace_setting_change_the_result()
+    {
+        // Context that differs from the file only in blanks: git with apply.ignoreWhitespace=change
+        // would take it, the in-process path does not; both must refuse it on every machine.
+        var series = WriteSeries([Header + "--- a/a.txt\n+++ b/a.txt\n@@ -9,3 +9,3 @@\n line  9\n-line 10\n+line ten\n line 11\n"]);
+        var config = directory.Write("global.gitconfig", "[apply]\n\tignoreWhitespace = change\n");
+        var before = Environment.GetEnvironmentVariable("GIT_CONFIG_GLOBAL");
+        Environment.SetEnvironmentVariable("GIT_CONFIG_GLOBAL", config);
+        try
+        {
+            var error = Assert.Throws<PatchFailedException>(() =>
+                new PatchApplier(new CollectingLog()).Apply(worktree, upstream, series, false, default));
+            Assert.That(error!.Message, Does.Contain("hunk #1 of a.txt"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GIT_CONFIG_GLOBAL", before);
+        }
+    }
+
+    [Test]
     public void Should_apply_the_test_upstreams_series_in_process()
     {
         using var testUpstream = new TestUpstream();
