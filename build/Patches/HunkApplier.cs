@@ -23,7 +23,8 @@ public static class HunkApplier
             var trailing = hunk.Lines.Reverse().TakeWhile(l => l.Kind == ' ').Count();
             var matchBeginning = hunk.OldStart <= 1;
             var matchEnd = trailing == 0;
-            var at = FindPosition(image, patched, preimage, hunk.NewStart > 0 ? hunk.NewStart - 1 : 0, matchBeginning, matchEnd);
+            var stated = hunk.NewStart > 0 ? hunk.NewStart - 1 : 0;
+            var at = FindPosition(image, patched, preimage, stated, matchBeginning, matchEnd);
             if (at < 0)
             {
                 return null;
@@ -126,7 +127,8 @@ public static class HunkApplier
 
         for (var i = 0; i < preimage.Count; i++)
         {
-            if (patched[at + i] || !LineMatches(image[at + i].Span, preimage[i].Span, last: i == preimage.Count - 1 && !matchEnd))
+            var last = i == preimage.Count - 1 && !matchEnd;
+            if (patched[at + i] || !LineMatches(image[at + i].Span, preimage[i].Span, last))
             {
                 return false;
             }

@@ -138,7 +138,8 @@ public sealed partial class PatchApplier
                     if (result.ExitCode != 0)
                     {
                         MoveWorktree(git, parent);
-                        throw Failure(entry, patch, parent == upstreamCommit ? "the upstream tree" : LastName(git, parent), result);
+                        var lastGood = parent == upstreamCommit ? "the upstream tree" : LastName(git, parent);
+                        throw Failure(entry, patch, lastGood, result);
                     }
 
                     treeId = indexTree = git.WithIndex(index).Run("write-tree").Trim();
@@ -158,7 +159,8 @@ public sealed partial class PatchApplier
                 else
                 {
                     tree.Flush();
-                    parent = git.WithIdentity(patch.Header).Run("commit-tree", treeId, "-p", parent, "-m", message).Trim();
+                    parent = git.WithIdentity(patch.Header)
+                        .Run("commit-tree", treeId, "-p", parent, "-m", message).Trim();
                 }
 
                 parentTree = treeId;

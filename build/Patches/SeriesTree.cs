@@ -45,7 +45,8 @@ internal sealed class SeriesTree : IDisposable
     public (string Mode, byte[] Content)? ReadFile(string path)
     {
         var (folder, name) = FolderOf(path, create: false, change: false);
-        if (folder is null || !Entries(folder).TryGetValue(name, out var entry) || entry.Mode is not ("100644" or "100755"))
+        if (folder is null || !Entries(folder).TryGetValue(name, out var entry)
+            || entry.Mode is not ("100644" or "100755"))
         {
             return null;
         }
@@ -53,7 +54,7 @@ internal sealed class SeriesTree : IDisposable
         return (entry.Mode, ReadObject(entry.Id!, "blob"));
     }
 
-    /// <summary>Whether anything (file or folder) is at the path, or a file sits where a folder of it would be.</summary>
+    /// <summary>Whether a file or folder is at the path, or a file where a folder of it would be.</summary>
     public bool Occupied(string path)
     {
         var parts = path.Split('/');
@@ -144,7 +145,10 @@ internal sealed class SeriesTree : IDisposable
         }
     }
 
-    /// <summary>The folder holding a path, with the folders above it marked changed when <paramref name="change"/> is set.</summary>
+    /// <summary>
+    /// The folder holding a path, with the folders above it marked changed when
+    /// <paramref name="change"/> is set.
+    /// </summary>
     private (Folder? Folder, string Name) FolderOf(string path, bool create, bool change)
     {
         var parts = path.Split('/');
@@ -283,7 +287,8 @@ internal sealed class SeriesTree : IDisposable
             var fields = header?.Split(' ');
             if (fields is not { Length: 3 } || fields[1] != type)
             {
-                throw new ObjectReadException($"git cat-file answered '{header ?? "nothing"}' for {type} {id}{Errors()}");
+                throw new ObjectReadException(
+                    $"git cat-file answered '{header ?? "nothing"}' for {type} {id}{Errors()}");
             }
 
             var size = int.Parse(fields[2], CultureInfo.InvariantCulture);
@@ -295,7 +300,8 @@ internal sealed class SeriesTree : IDisposable
         }
         catch (IOException exception)
         {
-            throw new ObjectReadException($"git cat-file stopped while reading {type} {id}: {exception.Message}{Errors()}");
+            throw new ObjectReadException(
+                $"git cat-file stopped while reading {type} {id}: {exception.Message}{Errors()}");
         }
     }
 

@@ -273,7 +273,8 @@ public static class UnifiedDiff
 
         var ranges = line[4..end].Split(' ');
         if (ranges.Length != 2 || !ranges[1].StartsWith('+')
-            || Range(ranges[0]) is not var (oldStart, oldCount) || Range(ranges[1][1..]) is not var (newStart, newCount))
+            || Range(ranges[0]) is not var (oldStart, oldCount)
+            || Range(ranges[1][1..]) is not var (newStart, newCount))
         {
             return null;
         }
@@ -324,7 +325,8 @@ public static class UnifiedDiff
     }
 
     private static bool EpochStamp(string field) =>
-        field.Contains("1970-01-01", StringComparison.Ordinal) || field.Contains("1969-12-31", StringComparison.Ordinal);
+        field.Contains("1970-01-01", StringComparison.Ordinal)
+        || field.Contains("1969-12-31", StringComparison.Ordinal);
 
     private static string? RegularMode(string text) => text.Trim() is "100644" or "100755" ? text.Trim() : null;
 

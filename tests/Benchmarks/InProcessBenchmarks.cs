@@ -71,8 +71,8 @@ public class InProcessBenchmarks : IDisposable
     public void BackToUpstream() => Shell.Git(worktree, "checkout", "-q", "-f", "--detach", upstreamCommit);
 
     [Benchmark(Description = "apply the series: hunks, trees, commits in one pack, one checkout")]
-    public string ApplySeries() =>
-        new PatchApplier(new SnapBuild.Common.CollectingLog()).Apply(worktree, upstreamCommit, SeriesFile.Read(series), false, default).Head;
+    public string ApplySeries() => new PatchApplier(new SnapBuild.Common.CollectingLog())
+        .Apply(worktree, upstreamCommit, SeriesFile.Read(series), false, default).Head;
 
     [Benchmark(Description = "import the tarball: pack, unpacked tree, index")]
     public string ImportTarball()

@@ -171,14 +171,16 @@ public class KillTests
     {
         var marker = Path.Combine(project.Root, "reached");
         var hold = HoldTime();
-        using var host = StartHost(project, new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", holdStep, marker, hold) });
+        var path = Holding(project.Root, "git", holdStep, marker, hold);
+        using var host = StartHost(project, new Dictionary<string, string?> { ["PATH"] = path });
         Assert.That(WaitFor(marker, host), Is.True, $"the host reached git {holdStep}");
         var log = Path.Combine(project.Root, "strace.log");
         using var tracer = Process.Start(new ProcessStartInfo(Toolchain.Which("strace")!)
         {
             ArgumentList =
             {
-                "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", pathOf(host.Id), "-e", "inject=openat:signal=KILL", "-o", log,
+                "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", pathOf(host.Id),
+                "-e", "inject=openat:signal=KILL", "-o", log,
             },
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -189,7 +191,8 @@ public class KillTests
         }
 
         ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
-        var killed = host.WaitForExit(60_000) && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
+        var killed = host.WaitForExit(60_000)
+            && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
         tracer.WaitForExit(10_000);
 
         return killed;

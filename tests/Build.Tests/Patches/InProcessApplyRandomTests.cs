@@ -7,11 +7,12 @@ namespace SnapBuild.Tests.Patches;
 /// <summary>
 /// Random series against random drift, applied in process and by git: files of few distinct
 /// lines (so hunks could match in several places), edits (lines changed, files created or
-/// deleted) diffed by <c>git diff</c> with one to four lines of context, and an upstream that moved on under them (lines added or changed before,
-/// between and inside the edits). Each series must give the same commit both ways, or fail both
-/// ways with the same words. The seeds are fixed, so a failure names a case that replays; a run
-/// of 600 seeds (273 applied, 327 failed, all alike with git) found the one rule this class now
-/// checks for good: a last old line without its newline matches a file line that has one.
+/// deleted) diffed by <c>git diff</c> with one to four lines of context, and an upstream that
+/// moved on under them (lines added or changed before, between and inside the edits). Each
+/// series must give the same commit both ways, or fail both ways with the same words. The seeds
+/// are fixed, so a failure names a case that replays; a run of 600 seeds (273 applied, 327
+/// failed, all alike with git) found the one rule this class now checks for good: a last old
+/// line without its newline matches a file line that has one.
 /// </summary>
 public class InProcessApplyRandomTests
 {
@@ -29,7 +30,8 @@ public class InProcessApplyRandomTests
         var files = new Dictionary<string, string>();
         for (var f = 0; f < 3; f++)
         {
-            files[$"dir{f % 2}/file{f}.txt"] = RandomText(random, random.Next(20, 60), crlf: f == 2 && random.Next(3) == 0);
+            var crlf = f == 2 && random.Next(3) == 0;
+            files[$"dir{f % 2}/file{f}.txt"] = RandomText(random, random.Next(20, 60), crlf);
         }
 
         var patches = new List<string>();
@@ -62,8 +64,8 @@ public class InProcessApplyRandomTests
             }
 
             var context = random.Next(1, 5);
-            patches.Add("Description: random edit\nAuthor: Random <random@example.invalid>\nLast-Update: 2026-12-04\n---\n"
-                + Shell.Git(scratch, "diff", $"-U{context}", "HEAD~1", "HEAD"));
+            patches.Add("Description: random edit\nAuthor: Random <random@example.invalid>\n"
+                + "Last-Update: 2026-12-04\n---\n" + Shell.Git(scratch, "diff", $"-U{context}", "HEAD~1", "HEAD"));
         }
 
         // The upstream the series is applied to: the base, drifted.
@@ -84,7 +86,8 @@ public class InProcessApplyRandomTests
 
         var series = SeriesFile.Read(directory.Write("patches/series", "0001.patch\n0002.patch\n"));
 
-        var fast = Outcome(() => new PatchApplier(new CollectingLog()).Apply(worktree, upstream, series, false, default));
+        var fast = Outcome(() =>
+            new PatchApplier(new CollectingLog()).Apply(worktree, upstream, series, false, default));
         Shell.Git(worktree, "checkout", "-q", "-f", "--detach", upstream);
         var byGit = Outcome(() => new PatchApplier(new CollectingLog()) { InProcess = false }
             .Apply(worktree, upstream, series, false, default));

@@ -59,8 +59,10 @@ public class InProcessApplyTests
         yield return Case("two_hunks", 1, Header + modify
             + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line two\n line 3\n"
             + "@@ -29,3 +29,3 @@\n line 29\n-line 30\n+line thirty\n line 31\n");
-        yield return Case("a_line_added_at_the_top", 1, Header + modify + "@@ -1,2 +1,3 @@\n+line 0\n line 1\n line 2\n");
-        yield return Case("a_line_added_at_the_end", 1, Header + modify + "@@ -39,2 +39,3 @@\n line 39\n line 40\n+line 41\n");
+        yield return Case("a_line_added_at_the_top", 1, Header + modify
+            + "@@ -1,2 +1,3 @@\n+line 0\n line 1\n line 2\n");
+        yield return Case("a_line_added_at_the_end", 1, Header + modify
+            + "@@ -39,2 +39,3 @@\n line 39\n line 40\n+line 41\n");
         yield return Case("a_last_line_without_newline", 1, Header + "--- a/nonl.txt\n+++ b/nonl.txt\n"
             + "@@ -2,2 +2,2 @@\n two\n-three\n\\ No newline at end of file\n+THREE\n\\ No newline at end of file\n");
         yield return Case("a_newline_added_at_the_end", 1, Header + "--- a/nonl.txt\n+++ b/nonl.txt\n"
@@ -75,7 +77,8 @@ public class InProcessApplyTests
             + "--- a/dir/sub/only.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-only\n");
         yield return Case("a_quilt_style_diff", 1, Header + "Index: src/a.txt\n"
             + "===================================================================\n"
-            + "--- src.orig/a.txt\t2026-11-30 10:00:00.000000000 +0000\n+++ src/a.txt\t2026-11-30 10:01:00.000000000 +0000\n"
+            + "--- src.orig/a.txt\t2026-11-30 10:00:00.000000000 +0000\n"
+            + "+++ src/a.txt\t2026-11-30 10:01:00.000000000 +0000\n"
             + "@@ -20,3 +20,3 @@\n line 20\n-line 21\n+line twenty-one\n line 22\n");
         yield return Case("crlf_lines", 1, Header + "--- a/crlf.txt\n+++ b/crlf.txt\n"
             + "@@ -1,3 +1,3 @@\n alpha\r\n-beta\r\n+BETA\r\n gamma\r\n");
@@ -103,17 +106,20 @@ public class InProcessApplyTests
         yield return Case("a_header_without_author", 1, "Description: no author\nOrigin: vendor\n---\n" + modify
             + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n");
         yield return Case("a_rename_left_to_git", 0, Header
-            + "diff --git a/dir/keep.txt b/dir/kept.txt\nsimilarity index 100%\nrename from dir/keep.txt\nrename to dir/kept.txt\n");
+            + "diff --git a/dir/keep.txt b/dir/kept.txt\nsimilarity index 100%\n"
+            + "rename from dir/keep.txt\nrename to dir/kept.txt\n");
         yield return Case("a_mode_change_left_to_git", 1,
             Header + "diff --git a/run.sh b/run.sh\nold mode 100755\nnew mode 100644\n",
             Header + modify + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n");
-        yield return Case("one_file_twice_left_to_git", 0, Header + modify + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n"
+        yield return Case("one_file_twice_left_to_git", 0, Header
+            + modify + "@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line II\n line 3\n"
             + modify + "@@ -20,3 +20,3 @@\n line 20\n-line 21\n+line XXI\n line 22\n");
         yield return Case("a_name_with_a_space_left_to_git", 0, Header
             + "diff --git a/with space.txt b/with space.txt\nindex 1111111..2222222 100644\n"
             + "--- a/with space.txt\n+++ b/with space.txt\n@@ -1,2 +1,2 @@\n-first\n+FIRST\n second\n");
         yield return Case("a_diff_n_creation_left_to_git", 0, Header
-            + "--- a/made.txt\t1970-01-01 00:00:00.000000000 +0000\n+++ b/made.txt\t2026-11-30 10:00:00.000000000 +0000\n"
+            + "--- a/made.txt\t1970-01-01 00:00:00.000000000 +0000\n"
+            + "+++ b/made.txt\t2026-11-30 10:00:00.000000000 +0000\n"
             + "@@ -0,0 +1 @@\n+made\n");    }
 
     [TestCaseSource(nameof(Cases))]
@@ -151,7 +157,8 @@ public class InProcessApplyTests
         var fastHead = Shell.Git(worktree, "rev-parse", "HEAD").Trim();
         Shell.Git(worktree, "checkout", "-q", "-f", "--detach", upstream);
         var byGit = Assert.Throws<PatchFailedException>(() =>
-            new PatchApplier(new CollectingLog()) { InProcess = false }.Apply(worktree, upstream, series, false, default));
+            new PatchApplier(new CollectingLog()) { InProcess = false }
+                .Apply(worktree, upstream, series, false, default));
 
         Assert.Multiple(() =>
         {
@@ -167,7 +174,8 @@ public class InProcessApplyTests
     {
         // Context that differs from the file only in blanks: git with apply.ignoreWhitespace=change
         // would take it, the in-process path does not; both must refuse it on every machine.
-        var series = WriteSeries([Header + "--- a/a.txt\n+++ b/a.txt\n@@ -9,3 +9,3 @@\n line  9\n-line 10\n+line ten\n line 11\n"]);
+        var series = WriteSeries([Header
+            + "--- a/a.txt\n+++ b/a.txt\n@@ -9,3 +9,3 @@\n line  9\n-line 10\n+line ten\n line 11\n"]);
         var config = directory.Write("global.gitconfig", "[apply]\n\tignoreWhitespace = change\n");
         var before = Environment.GetEnvironmentVariable("GIT_CONFIG_GLOBAL");
         Environment.SetEnvironmentVariable("GIT_CONFIG_GLOBAL", config);
@@ -195,7 +203,8 @@ public class InProcessApplyTests
 
         var fast = new PatchApplier(new CollectingLog()).Apply(clone, commit, series, false, default);
         Shell.Git(clone, "checkout", "-q", "-f", "--detach", commit);
-        var byGit = new PatchApplier(new CollectingLog()) { InProcess = false }.Apply(clone, commit, series, false, default);
+        var byGit = new PatchApplier(new CollectingLog()) { InProcess = false }
+            .Apply(clone, commit, series, false, default);
 
         Assert.Multiple(() =>
         {
