@@ -103,12 +103,14 @@ public sealed record Dep3Header
         if (origin is null && author is null)
         {
             throw new UsageException(
-                $"{file}: the DEP-3 header needs 'Origin:' or 'Author:'; write 'Origin: vendor' for a change of our own.");
+                $"{file}: the DEP-3 header needs 'Origin:' or 'Author:'; "
+                + "write 'Origin: vendor' for a change of our own.");
         }
 
         var lastUpdate = fields.GetValueOrDefault("Last-Update");
         if (lastUpdate is not null
-            && !DateOnly.TryParseExact(lastUpdate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            && !DateOnly.TryParseExact(
+                lastUpdate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
         {
             throw new UsageException(
                 $"{file}: the DEP-3 'Last-Update: {lastUpdate}' is not a date; write it as YYYY-MM-DD.");

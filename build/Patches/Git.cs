@@ -29,7 +29,10 @@ internal sealed partial class Git
     }
 
     public Git WithIndex(string indexFile) =>
-        new(directory, new Dictionary<string, string?>(environment) { ["GIT_INDEX_FILE"] = indexFile }, cancellationToken);
+        new(
+            directory,
+            new Dictionary<string, string?>(environment) { ["GIT_INDEX_FILE"] = indexFile },
+            cancellationToken);
 
     /// <summary>Author and committer from the patch's DEP-3 header, dated by its Last-Update.</summary>
     public Git WithIdentity(Dep3Header header)

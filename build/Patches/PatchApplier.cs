@@ -112,7 +112,7 @@ public sealed partial class PatchApplier
                 {
                     try
                     {
-                        treeId = ApplyInProcess(tree, entry);
+                        treeId = ApplyInProcess(tree, entry, patch);
                         appliedInProcess += treeId is null ? 0 : 1;
                     }
                     catch (ObjectReadException exception)
@@ -187,9 +187,9 @@ public sealed partial class PatchApplier
     /// reads and every hunk finds its place; returns the new tree's id, or null (nothing changed)
     /// to leave the patch to git.
     /// </summary>
-    private static string? ApplyInProcess(SeriesTree tree, SeriesEntry entry)
+    private static string? ApplyInProcess(SeriesTree tree, SeriesEntry entry, PatchFile patch)
     {
-        var files = UnifiedDiff.Parse(File.ReadAllBytes(entry.Path), entry.StripLevel);
+        var files = UnifiedDiff.Parse(patch.Bytes, entry.StripLevel);
         if (files is null)
         {
             return null;
@@ -226,7 +226,7 @@ public sealed partial class PatchApplier
             }
         }
 
-        return tree.Id;
+        return tree.WriteTree();
     }
 
     /// <summary>Checks out <paramref name="commit"/> on the patched branch; returns how many files changed.</summary>
@@ -244,7 +244,11 @@ public sealed partial class PatchApplier
 
     private static string LastName(Git git, string commit) => git.Run("log", "-1", "--format=%s", commit).Trim();
 
-    private static PatchFailedException Failure(SeriesEntry entry, PatchFile patch, string lastGood, ProcessResult result)
+    private static PatchFailedException Failure(
+        SeriesEntry entry,
+        PatchFile patch,
+        string lastGood,
+        ProcessResult result)
     {
         var stderr = result.StandardError;
         var where = string.Empty;

@@ -22,14 +22,18 @@ public sealed record PatchedFile(string Path, IReadOnlyList<string> RawPaths, IR
 /// </summary>
 public sealed partial class PatchFile
 {
-    private PatchFile(string path, Dep3Header header, IReadOnlyList<PatchedFile> files)
+    private PatchFile(string path, byte[] bytes, Dep3Header header, IReadOnlyList<PatchedFile> files)
     {
         Path = path;
+        Bytes = bytes;
         Header = header;
         Files = files;
     }
 
     public string Path { get; }
+
+    /// <summary>The file as read, for the in-process applier, which works on bytes.</summary>
+    public byte[] Bytes { get; }
 
     public Dep3Header Header { get; }
 
@@ -42,7 +46,9 @@ public sealed partial class PatchFile
 
     public static PatchFile Read(string path, int stripLevel)
     {
-        var text = File.ReadAllText(path);
+        var bytes = File.ReadAllBytes(path);
+        var bom = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var text = System.Text.Encoding.UTF8.GetString(bytes, bom, bytes.Length - bom);
         var display = System.IO.Path.GetFileName(path);
         var header = Dep3Header.Parse(display, text);
         var files = new List<PatchedFile>();
@@ -144,7 +150,8 @@ public sealed partial class PatchFile
                 raw.Add(newPath);
             }
             else if (line.StartsWith("GIT binary patch", StringComparison.Ordinal)
-                || (line.StartsWith("Binary files ", StringComparison.Ordinal) && line.EndsWith(" differ", StringComparison.Ordinal)))
+                || (line.StartsWith("Binary files ", StringComparison.Ordinal)
+                    && line.EndsWith(" differ", StringComparison.Ordinal)))
             {
                 binary = true;
             }
@@ -159,10 +166,11 @@ public sealed partial class PatchFile
         if (files.Count == 0)
         {
             throw new UsageException(
-                $"{display} changes no file (no 'diff --git' or '---'/'+++' lines); remove it from the series or add its diff.");
+                $"{display} changes no file (no 'diff --git' or '---'/'+++' lines); "
+                + "remove it from the series or add its diff.");
         }
 
-        return new PatchFile(path, header, files);
+        return new PatchFile(path, bytes, header, files);
     }
 
     /// <summary>Finds the hunk of a file that starts at an old-file line, as git reports it on failure.</summary>

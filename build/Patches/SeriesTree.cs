@@ -25,6 +25,7 @@ internal sealed class SeriesTree : IDisposable
     private readonly Dictionary<string, byte[]> written = new(StringComparer.Ordinal);
     private readonly StringBuilder readerErrors = new();
     private Process? reader;
+    private BufferedStream? answers; // the reader's output: headers are read a byte at a time
     private PackWriter? pack;
     private Folder root;
 
@@ -35,8 +36,8 @@ internal sealed class SeriesTree : IDisposable
         root = new Folder(treeId);
     }
 
-    /// <summary>The id of the tree as it stands; writes the folders changed since it was last asked.</summary>
-    public string Id => WriteFolder(root) ?? WriteObject("tree", []);
+    /// <summary>Writes the folders changed since the last call; returns the id of the tree as it stands.</summary>
+    public string WriteTree() => WriteFolder(root) ?? WriteObject("tree", []);
 
     /// <summary>Starts again from another tree (after git applied a patch this class leaves to it).</summary>
     public void Reset(string treeId) => root = new Folder(treeId);
@@ -282,7 +283,7 @@ internal sealed class SeriesTree : IDisposable
         {
             process.StandardInput.BaseStream.Write(Encoding.ASCII.GetBytes(id + "\n"));
             process.StandardInput.BaseStream.Flush();
-            var output = process.StandardOutput.BaseStream;
+            var output = answers ??= new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
             var header = ReadLine(output);
             var fields = header?.Split(' ');
             if (fields is not { Length: 3 } || fields[1] != type)

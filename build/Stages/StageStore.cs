@@ -5,7 +5,11 @@ using SnapBuild.Common;
 namespace SnapBuild.Stages;
 
 /// <summary>What a finished stage produced and from which inputs.</summary>
-public sealed record StageRecord(string Stage, string Inputs, IReadOnlyDictionary<string, string> Outputs, DateTimeOffset Finished);
+public sealed record StageRecord(
+    string Stage,
+    string Inputs,
+    IReadOnlyDictionary<string, string> Outputs,
+    DateTimeOffset Finished);
 
 /// <summary>
 /// Records, per stage, the hash of its inputs and what it produced, so a rerun skips a stage
