@@ -77,10 +77,12 @@ public class KillTests
     {
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball,
+            TestUpstream.FirstTag);
 
         // The git source after it is not asked (the tarball serves); the part pulls from it.
-        var sources = $"    - tarball: {tarball}\n      sha256: {Hashing.Sha256OfFile(tarball)}\n    - git: {upstream.Url}\n";
+        var sources = $"    - tarball: {tarball}\n      sha256: {Hashing.Sha256OfFile(tarball)}\n"
+            + $"    - git: {upstream.Url}\n";
         Outcome undisturbed;
         using (var clean = new DemoProject(upstream, sources))
         {
@@ -93,17 +95,17 @@ public class KillTests
         bool killed;
         if (moment == "objects")
         {
-            var strace = Toolchain.Which("strace");
-            if (strace is null)
+            if (Toolchain.Which("strace") is null)
             {
                 Assert.Ignore("strace is not installed; .ci/run installs it.");
             }
 
             // An empty mirror makes the resolver ask git for the tag's ref first; that step holds
             // the host while strace attaches, to kill it at an open() in the middle of the import.
-            Shell.Git(project.Root, "init", "-q", "--bare", Path.Combine(project.CacheDirectory, "mirrors", "demo.git"));
-            killed = KillAtOpen(project, "rev-parse", pid =>
-                Path.Combine(project.WorkDirectory, "demo", $"src.unpacking.{pid}", "demo-1.0.0", "src", "page_cleaner.cpp"));
+            var mirror = Path.Combine(project.CacheDirectory, "mirrors", "demo.git");
+            Shell.Git(project.Root, "init", "-q", "--bare", mirror);
+            (killed, _) = KillAt(project, "rev-parse", "openat", pid => Path.Combine(
+                project.WorkDirectory, "demo", $"src.unpacking.{pid}", "demo-1.0.0", "src", "page_cleaner.cpp"));
         }
         else
         {
@@ -146,7 +148,8 @@ public class KillTests
 
         using var project = new DemoProject(upstream);
         var packs = Path.Combine(project.WorkDirectory, "demo", "src", ".git", "objects", "pack");
-        var killed = KillAtOpen(project, "status", pid => Path.Combine(packs, $"tmp_snap_build_{pid}.{file}"));
+        string PackFileOf(int pid) => Path.Combine(packs, $"tmp_snap_build_{pid}.{file}");
+        var (killed, _) = KillAt(project, "status", "openat", PackFileOf);
         var leftBehind = Directory.GetFiles(packs, "tmp_snap_build_*");
         var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
 
@@ -163,11 +166,15 @@ public class KillTests
 
     /// <summary>
     /// Starts the host with <paramref name="holdStep"/> of git held, attaches strace, and lets it
-    /// go on until it opens the file <paramref name="pathOf"/> names for its process id, where
-    /// strace kills it.
+    /// go on until it makes the system call <paramref name="call"/> (openat, rename) on the file
+    /// <paramref name="pathOf"/> names for its process id, where strace kills it.
     /// </summary>
-    /// <returns>Whether the host was killed at that open.</returns>
-    private static bool KillAtOpen(DemoProject project, string holdStep, Func<int, string> pathOf)
+    /// <returns>Whether the host was killed at that call, and its process id.</returns>
+    private static (bool Killed, int ProcessId) KillAt(
+        DemoProject project,
+        string holdStep,
+        string call,
+        Func<int, string> pathOf)
     {
         var marker = Path.Combine(project.Root, "reached");
         var hold = HoldTime();
@@ -179,8 +186,8 @@ public class KillTests
         {
             ArgumentList =
             {
-                "-f", "-p", host.Id.ToString(), "-e", "trace=openat", "-P", pathOf(host.Id),
-                "-e", "inject=openat:signal=KILL", "-o", log,
+                "-f", "-p", host.Id.ToString(), "-e", $"trace={call}", "-P", pathOf(host.Id),
+                "-e", $"inject={call}:signal=KILL", "-o", log,
             },
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -195,7 +202,7 @@ public class KillTests
             && File.ReadAllText(log).Contains("killed by SIGKILL", StringComparison.Ordinal);
         tracer.WaitForExit(10_000);
 
-        return killed;
+        return (killed, host.Id);
     }
 
     /// <summary>
@@ -207,8 +214,7 @@ public class KillTests
     [Test]
     public void Should_keep_the_previous_part_whole_after_kill_9_while_writing_the_part()
     {
-        var strace = Toolchain.Which("strace");
-        if (strace is null)
+        if (Toolchain.Which("strace") is null)
         {
             Assert.Ignore("strace is not installed; .ci/run installs it.");
         }
@@ -218,41 +224,23 @@ public class KillTests
         Assert.That(earlier.ExitCode, Is.Zero, earlier.CombinedTail(30));
         var part = Path.Combine(project.ArtifactsDirectory, "snapcraft", "demo.yaml");
         var previous = File.ReadAllBytes(part);
-        Assert.That(previous, Is.Not.EqualTo(System.Text.Encoding.UTF8.GetBytes(reference.Part)), "the two runs write different parts");
+        Assert.That(previous, Is.Not.EqualTo(System.Text.Encoding.UTF8.GetBytes(reference.Part)),
+            "the two runs write different parts");
 
-        var marker = Path.Combine(project.Root, "reached");
-        var hold = HoldTime();
-        var environment = new Dictionary<string, string?> { ["PATH"] = Holding(project.Root, "git", "update-ref", marker, hold) };
-        using var host = StartHost(project, environment);
-        Assert.That(WaitFor(marker, host), Is.True, "the host reached the clone's update-ref");
-        var temporary = Path.Combine(Path.GetDirectoryName(part)!, $".demo.yaml.{host.Id}.tmp");
-        var log = Path.Combine(project.Root, "strace.log");
-        using var tracer = Process.Start(new ProcessStartInfo(strace)
-        {
-            ArgumentList = { "-f", "-p", host.Id.ToString(), "-e", "trace=rename", "-P", temporary, "-e", "inject=rename:signal=KILL", "-o", log },
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var attached = WaitUntil(() => IsTraced(host.Id) || tracer.HasExited);
-        if (!attached || tracer.HasExited)
-        {
-            Assert.Inconclusive($"strace cannot attach here: {tracer.StandardError.ReadToEnd().Trim()}");
-        }
-
-        ProcessRunner.Run(new ProcessSpec("pkill", ["-KILL", "-f", $"sleep {hold}"]));
-        var ended = host.WaitForExit(60_000);
-        tracer.WaitForExit(10_000);
-        var trace = File.ReadAllText(log);
+        var folder = Path.GetDirectoryName(part)!;
+        string TemporaryOf(int pid) => Path.Combine(folder, $".demo.yaml.{pid}.tmp");
+        var (killed, hostId) = KillAt(project, "update-ref", "rename", TemporaryOf);
+        var temporary = TemporaryOf(hostId);
         var afterKill = File.ReadAllBytes(part);
-        var leftovers = Directory.GetFiles(Path.GetDirectoryName(part)!, ".demo.yaml.*.tmp");
+        var leftovers = Directory.GetFiles(folder, ".demo.yaml.*.tmp");
         var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
 
-        AssertRecovered(project, reference, "the part's rename", ended && trace.Contains("killed by SIGKILL", StringComparison.Ordinal), rerun);
+        AssertRecovered(project, reference, "the part's rename", killed, rerun);
         Assert.Multiple(() =>
         {
             Assert.That(afterKill, Is.EqualTo(previous), "the part on disk is the previous one, byte for byte");
-            Assert.That(leftovers, Is.EqualTo(new[] { temporary }), "the killed run left its whole temporary file beside the part");
-            Assert.That(Directory.GetFiles(Path.GetDirectoryName(part)!, ".demo.yaml.*.tmp"), Is.Empty, "the rerun removed it");
+            Assert.That(leftovers, Is.EqualTo(new[] { temporary }), "the killed run left its whole temporary file");
+            Assert.That(Directory.GetFiles(folder, ".demo.yaml.*.tmp"), Is.Empty, "the rerun removed it");
         });
     }
 
@@ -261,10 +249,16 @@ public class KillTests
         var tasks = Directory.GetDirectories($"/proc/{processId}/task");
 
         return tasks.Length > 0 && tasks.All(task =>
-            File.ReadLines(Path.Combine(task, "status")).Any(l => l.StartsWith("TracerPid:", StringComparison.Ordinal) && l.Split(':')[1].Trim() != "0"));
+            File.ReadLines(Path.Combine(task, "status"))
+                .Any(l => l.StartsWith("TracerPid:", StringComparison.Ordinal) && l.Split(':')[1].Trim() != "0"));
     }
 
-    private static void AssertRecovered(DemoProject project, Outcome expected, string moment, bool killed, ProcessResult rerun)
+    private static void AssertRecovered(
+        DemoProject project,
+        Outcome expected,
+        string moment,
+        bool killed,
+        ProcessResult rerun)
     {
         var outcome = Outcome.Of(project);
         Assert.Multiple(() =>
@@ -322,7 +316,11 @@ public class KillTests
     }
 
     /// <returns>Whether the moment came and the host was killed in it.</returns>
-    private static bool RunAndKill(DemoProject project, Dictionary<string, string?> environment, string marker, string hold)
+    private static bool RunAndKill(
+        DemoProject project,
+        Dictionary<string, string?> environment,
+        string marker,
+        string hold)
     {
         using var host = StartHost(project, environment);
         var reached = WaitFor(marker, host);
