@@ -266,7 +266,10 @@ internal sealed class SeriesTree : IDisposable
     {
         pack ??= new PackWriter(Path.Combine(gitDirectory, "objects"));
         var id = pack.Add(type, content);
-        written[id] = content;
+        if (type != "commit")
+        {
+            written[id] = content; // later patches read blobs and trees back; commits, never
+        }
 
         return id;
     }
