@@ -32,12 +32,26 @@ if [[ ! -x "$program" || ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; the
     # files (the old folder's inodes), instead of having its assemblies overwritten under it.
     next="$host/bin.$$"
     rm -rf "$next"
-    # Ahead-of-time compiled (ReadyToRun), so a run starts without JIT-compiling Cake and the
-    # host: a run with nothing to do takes 0.30 s instead of 0.42 s. Where the ReadyToRun
-    # compiler cannot be restored, a plain build does the same job a little slower.
-    case "$(uname -m)" in x86_64) rid=linux-x64 ;; aarch64) rid=linux-arm64 ;; armv7l) rid=linux-arm ;; *) rid= ;; esac
-    if [[ -z "$rid" ]] || ! dotnet publish "$root/build/Build.csproj" -c Release -r "$rid" --self-contained false \
-        -p:PublishReadyToRun=true -o "$next" --nologo -v quiet -p:UseSharedCompilation=false >"$host.log" 2>&1; then
+    # Compiled ahead of time, so a run neither starts a JIT nor loads the .NET runtime's IL:
+    # Native AOT where the platform has it (a whole pipeline on the tests' upstream takes
+    # 0.73 s instead of 0.98 s with ReadyToRun, 0.65 s as raw commands), else ReadyToRun,
+    # else a plain build, which does the same job slower. Native AOT links with the C compiler.
+    case "$(uname -m)" in x86_64) rid=linux-x64 aot=true ;; aarch64) rid=linux-arm64 aot=true ;;
+        armv7l) rid=linux-arm aot=false ;; *) rid= aot=false ;; esac
+    publish() {
+        dotnet publish "$root/build/Build.csproj" -c Release -r "$rid" -o "$next" --nologo -v quiet \
+            -p:UseSharedCompilation=false "$@" >>"$host.log" 2>&1
+    }
+    : >"$host.log"
+    if [[ -n "$rid" && "$aot" == true ]] && publish -p:PublishAot=true; then
+        rm -f "$next"/*.dbg "$next"/*.pdb "$next"/*.xml
+    elif [[ -n "$rid" ]] && {
+        # A failed Native AOT publish leaves its intermediate files where ReadyToRun's go.
+        rm -rf "$next" "$root/build/obj/Release/net10.0/$rid"
+        publish --self-contained false -p:PublishReadyToRun=true
+    }; then
+        :
+    else
         rm -rf "$next"
         dotnet build "$root/build/Build.csproj" -c Release -o "$next" --nologo -v quiet \
             -p:UseSharedCompilation=false >>"$host.log" 2>&1 || {

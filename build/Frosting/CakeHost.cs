@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Cake.Core;
 using Cake.Core.Configuration;
@@ -20,8 +21,11 @@ public sealed class CakeHost
     private readonly List<Assembly> assemblies = [];
     private readonly List<(Type Exception, int Code)> exitCodes = [];
     private readonly List<(string Title, IReadOnlyList<(string Name, string Help)> Rows)> helpSections = [];
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
     private Type? contextType;
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     private Type? lifetimeType;
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     private Type? taskLifetimeType;
     private TextWriter output = Console.Out;
     private TextWriter error = Console.Error;
@@ -36,6 +40,7 @@ public sealed class CakeHost
 
     public static CakeHost Create() => new();
 
+    /// <summary>Another assembly to find tasks in; a trimmed host needs it listed as a trimmer root.</summary>
     public CakeHost AddAssembly(Assembly assembly)
     {
         if (!assemblies.Contains(assembly))
@@ -47,7 +52,8 @@ public sealed class CakeHost
     }
 
     /// <summary>The context every task receives; it needs a constructor taking <see cref="ICakeContext"/>.</summary>
-    public CakeHost UseContext<TContext>()
+    public CakeHost UseContext<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TContext>()
         where TContext : ICakeContext
     {
         contextType = typeof(TContext);
@@ -55,7 +61,8 @@ public sealed class CakeHost
         return this;
     }
 
-    public CakeHost UseLifetime<TLifetime>()
+    public CakeHost UseLifetime<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TLifetime>()
         where TLifetime : IFrostingLifetime, new()
     {
         lifetimeType = typeof(TLifetime);
@@ -63,7 +70,8 @@ public sealed class CakeHost
         return this;
     }
 
-    public CakeHost UseTaskLifetime<TLifetime>()
+    public CakeHost UseTaskLifetime<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TLifetime>()
         where TLifetime : IFrostingTaskLifetime, new()
     {
         taskLifetimeType = typeof(TLifetime);
@@ -249,6 +257,13 @@ public sealed class CakeHost
             new NoServices());
     }
 
+    /// <remarks>
+    /// Tasks are found by reflection, as Frosting finds them. A trimmed (Native AOT) host keeps them
+    /// because their assemblies are trimmer roots (<c>TrimmerRootAssembly</c> in Build.csproj):
+    /// every type, constructor and method stays.
+    /// </remarks>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Task assemblies are trimmer roots.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Task assemblies are trimmer roots.")]
     private List<(Type Type, IFrostingTask Task)> DiscoverTasks() =>
         assemblies
             .SelectMany(a => a.GetTypes())

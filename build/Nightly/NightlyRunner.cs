@@ -1,6 +1,5 @@
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SnapBuild.Common;
 using SnapBuild.Patches;
@@ -16,13 +15,6 @@ namespace SnapBuild.Nightly;
 /// <summary>What the night found: the upstream check, the series tried on the newest tag, and the trial build.</summary>
 public sealed record NightlyReport
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     public required UpstreamReport Upstream { get; init; }
 
     public required string Tag { get; init; }
@@ -58,16 +50,26 @@ public sealed record NightlyReport
         return lines;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    public string ToJson() => JsonText.Write(new JsonObject
     {
-        tag = Tag,
-        answer = Answer,
-        exit_code = (int)Answer,
-        patches = Trials.Select(t => new { patch = t.Patch, outcome = t.Outcome, detail = t.Detail }),
-        build = new { built = Built, detail = BuildDetail },
-        recipe_updated = RecipeUpdated,
-        upstream = new { newest_tracked = Upstream.NewestTracked, newest_overall = Upstream.NewestOverall, answer = Upstream.Answer },
-    }, Json) + "\n";
+        ["tag"] = Tag,
+        ["answer"] = JsonText.Name(Answer),
+        ["exit_code"] = (int)Answer,
+        ["patches"] = new JsonArray([.. Trials.Select(t => (JsonNode)new JsonObject
+        {
+            ["patch"] = t.Patch,
+            ["outcome"] = JsonText.Name(t.Outcome),
+            ["detail"] = t.Detail,
+        })]),
+        ["build"] = new JsonObject { ["built"] = Built, ["detail"] = BuildDetail },
+        ["recipe_updated"] = RecipeUpdated,
+        ["upstream"] = new JsonObject
+        {
+            ["newest_tracked"] = Upstream.NewestTracked,
+            ["newest_overall"] = Upstream.NewestOverall,
+            ["answer"] = JsonText.Name(Upstream.Answer),
+        },
+    });
 
     public string ToMarkdown()
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using SnapBuild.Common;
 using SnapBuild.Patches;
@@ -37,6 +38,11 @@ public sealed record ArtifactRecord
     public required long SourceDateEpoch { get; init; }
 }
 
+/// <summary>The artifact records' JSON, generated at compile time (the Native AOT host has no reflection-based JSON).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ArtifactRecord))]
+internal sealed partial class ArtifactJson : JsonSerializerContext;
+
 /// <summary>
 /// Cuts a release: each architecture's staged tree packed as a reproducible tarball with a record
 /// of its inputs (<see cref="Package"/>, which a matrix job runs per architecture), then
@@ -45,12 +51,6 @@ public sealed record ArtifactRecord
 /// </summary>
 public sealed partial class ReleaseBuilder
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
     private readonly BuildSettings settings;
     private readonly IBuildLog log;
     private readonly CancellationToken cancellationToken;
@@ -113,7 +113,7 @@ public sealed partial class ReleaseBuilder
             Toolchain = build.Outputs.GetValueOrDefault("toolchain") ?? "not recorded",
             SourceDateEpoch = epoch,
         };
-        AtomicFile.WriteAllText(path + ".json", JsonSerializer.Serialize(record, Json) + "\n");
+        AtomicFile.WriteAllText(path + ".json", JsonSerializer.Serialize(record, ArtifactJson.Default.ArtifactRecord) + "\n");
         log.Information(
             $"Package {architecture}: {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB, "
             + $"{clock.Elapsed.TotalSeconds:F1} s, mtimes {DateTimeOffset.FromUnixTimeSeconds(epoch):yyyy-MM-dd HH:mm:ss} UTC)");
@@ -169,7 +169,7 @@ public sealed partial class ReleaseBuilder
             var path = Path.Combine(Directory, record.File);
             var sha = Hashing.Sha256OfFile(path);
             sums.Append(sha).Append("  ").Append(record.File).Append('\n');
-            artifacts.Add(new JsonObject
+            artifacts.Add((JsonNode)new JsonObject
             {
                 ["file"] = record.File,
                 ["architecture"] = record.Architecture,
@@ -241,7 +241,7 @@ public sealed partial class ReleaseBuilder
 
         try
         {
-            return JsonSerializer.Deserialize<ArtifactRecord>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize(File.ReadAllText(path), ArtifactJson.Default.ArtifactRecord)
                 ?? throw new JsonException("empty");
         }
         catch (JsonException exception)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Octokit.Caching;
 using Octokit.Internal;
 using SnapBuild.Common;
@@ -17,8 +18,6 @@ namespace SnapBuild.Upstream;
 /// </summary>
 public sealed class ResponseCache : IResponseCache
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
     public ResponseCache(string directory)
     {
         Directory = directory;
@@ -36,7 +35,7 @@ public sealed class ResponseCache : IResponseCache
 
         try
         {
-            var entry = JsonSerializer.Deserialize<Entry>(File.ReadAllBytes(path), Json);
+            var entry = JsonSerializer.Deserialize(File.ReadAllBytes(path), ResponseCacheJson.Default.Entry);
             if (entry is null || entry.Url != Key(request))
             {
                 return Task.FromResult<CachedResponse.V1>(null!);
@@ -77,7 +76,7 @@ public sealed class ResponseCache : IResponseCache
                 .ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase),
             Body = body,
         };
-        AtomicFile.WriteAllBytes(PathFor(request), JsonSerializer.SerializeToUtf8Bytes(entry, Json));
+        AtomicFile.WriteAllBytes(PathFor(request), JsonSerializer.SerializeToUtf8Bytes(entry, ResponseCacheJson.Default.Entry));
 
         return Task.CompletedTask;
     }
@@ -93,7 +92,7 @@ public sealed class ResponseCache : IResponseCache
     private string PathFor(IRequest request) =>
         Path.Combine(Directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key(request))))[..32] + ".json");
 
-    private sealed class Entry
+    internal sealed class Entry
     {
         public string Url { get; init; } = string.Empty;
 
@@ -106,3 +105,7 @@ public sealed class ResponseCache : IResponseCache
         public string Body { get; init; } = string.Empty;
     }
 }
+
+/// <summary>The cache entries' JSON, generated at compile time (the Native AOT host has no reflection-based JSON).</summary>
+[JsonSerializable(typeof(ResponseCache.Entry))]
+internal sealed partial class ResponseCacheJson : JsonSerializerContext;

@@ -24,6 +24,7 @@ public sealed class UpstreamChecker
 
     public UpstreamChecker(GitHubOptions options, IBuildLog log, CancellationToken cancellationToken)
     {
+        OctokitModels.Keep();
         this.options = options;
         counts = new RequestCounts();
         client = GitHubConnection.Create(options, counts);

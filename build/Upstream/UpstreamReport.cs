@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Nodes;
 using SnapBuild.Common;
 
 namespace SnapBuild.Upstream;
@@ -44,13 +43,6 @@ public sealed record PatchFinding(string Patch, string Summary, PatchVerdict Ver
 /// <summary>The answer of one upstream check, written as a table, JSON and Markdown.</summary>
 public sealed record UpstreamReport
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     public required string Repository { get; init; }
 
     public required string Track { get; init; }
@@ -105,19 +97,25 @@ public sealed record UpstreamReport
         return lines;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    public string ToJson() => JsonText.Write(new JsonObject
     {
-        repository = Repository,
-        track = Track,
-        pinned = Pinned,
-        newest_tracked = NewestTracked,
-        newest_overall = NewestOverall,
-        answer = Answer,
-        exit_code = (int)Answer,
-        summary = AnswerText,
-        patches = Patches,
-        requests = new { sent = Requests, not_modified = NotModified },
-    }, Json) + "\n";
+        ["repository"] = Repository,
+        ["track"] = Track,
+        ["pinned"] = Pinned,
+        ["newest_tracked"] = NewestTracked,
+        ["newest_overall"] = NewestOverall,
+        ["answer"] = JsonText.Name(Answer),
+        ["exit_code"] = (int)Answer,
+        ["summary"] = AnswerText,
+        ["patches"] = new JsonArray([.. Patches.Select(p => (JsonNode)new JsonObject
+        {
+            ["patch"] = p.Patch,
+            ["summary"] = p.Summary,
+            ["verdict"] = JsonText.Name(p.Verdict),
+            ["evidence"] = new JsonArray([.. p.Evidence.Select(e => (JsonNode)JsonValue.Create(e))]),
+        })]),
+        ["requests"] = new JsonObject { ["sent"] = Requests, ["not_modified"] = NotModified },
+    });
 
     public string ToMarkdown()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Cake.Frosting.Internal;
@@ -30,6 +31,7 @@ internal static class TaskInfo
     public static bool ContinuesOnError(Type task) => task.GetCustomAttribute<ContinueOnErrorAttribute>() is not null;
 
     /// <summary>Whether the task class (or a base below the Frosting bases) overrides the method.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Task assemblies are trimmer roots.")]
     public static bool Overrides(Type task, string method)
     {
         var found = task.GetMethods(BindingFlags.Public | BindingFlags.Instance)
