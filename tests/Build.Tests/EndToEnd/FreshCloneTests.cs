@@ -132,19 +132,22 @@ public class FreshCloneTests
     [Test]
     public void Should_cut_a_release_through_the_native_host()
     {
-        Shell.Git(project.Root, "init", "--quiet");
-        Shell.Git(project.Root, "add", "recipes", "patches");
-        Shell.Git(project.Root, "commit", "--quiet", "-m", "The demo project");
+        // A release is cut from the recipe's own sources, which the lock pins, not from --upstream-url.
+        using var releaseProject = new DemoProject(upstream);
+        var locked = Run(NativeHost, releaseProject.Arguments("--target=Lock"));
+        Assert.That(File.Exists(releaseProject.LockPath), Is.True, locked.CombinedTail(30));
+        Shell.Git(releaseProject.Root, "init", "--quiet");
+        Shell.Git(releaseProject.Root, "add", "recipes", "patches");
+        Shell.Git(releaseProject.Root, "commit", "--quiet", "-m", "The demo project");
 
-        var result = Run(NativeHost, [.. project.Arguments("--target=Release", "--snap-revision=2"),
-            $"--upstream-url={server.UrlOf("upstream.git")}"]);
+        var result = Run(NativeHost, releaseProject.Arguments("--target=Release", "--snap-revision=2"));
 
-        var release = Path.Combine(project.ArtifactsDirectory, "release");
+        Assert.That(result.ExitCode, Is.Zero, result.CombinedTail(30));
+        var release = Path.Combine(releaseProject.ArtifactsDirectory, "release");
         var record = JsonDocument.Parse(File.ReadAllText(Path.Combine(release, "demo_1.0.0+snap2_amd64.tar.gz.json")));
         var provenance = JsonDocument.Parse(File.ReadAllText(Path.Combine(release, "provenance.json")));
         Assert.Multiple(() =>
         {
-            Assert.That(result.ExitCode, Is.Zero, result.CombinedTail(30));
             Assert.That(record.RootElement.GetProperty("series_sha256").GetString(), Has.Length.EqualTo(64));
             Assert.That(record.RootElement.GetProperty("source_date_epoch").GetInt64(), Is.Positive);
             Assert.That(provenance.RootElement.GetProperty("artifacts")[0].GetProperty("architecture").GetString(),
