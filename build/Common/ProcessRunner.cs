@@ -91,7 +91,7 @@ public static class ProcessRunner
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
 
-            using (cancellationToken.Register(() => Kill(process)))
+            using (cancellationToken.Register(() => ProcessTree.Kill(process)))
             {
                 process.WaitForExit();
             }
@@ -129,17 +129,5 @@ public static class ProcessRunner
         }
 
         return result;
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
     }
 }

@@ -186,14 +186,14 @@ public sealed class SeccompVerifier
 
     private static void Kill(Process process)
     {
+        ProcessTree.Kill(process);
         try
         {
-            process.Kill(entireProcessTree: true);
             process.WaitForExit(5000);
         }
         catch (InvalidOperationException)
         {
-            // Already gone.
+            // Never started.
         }
     }
 
