@@ -4,24 +4,24 @@
 # so a run with nothing to do costs no `dotnet run` or MSBuild start-up.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Into the script's folder without starting dirname or a subshell: with nothing to rebuild, the
+# only program started before the host is the find below (about 12 ms less than hashing its output).
+case "${BASH_SOURCE[0]}" in */*) cd "${BASH_SOURCE[0]%/*}" ;; esac
+root="$PWD"
 host="$root/.host"
 program="$host/bin/Build"
-stamp="$host/sources.sha256"
+stamp="$host/sources.list"
 
-# Every file that goes into the host: its sources, project files and SDK pin.
-sources_digest() {
-    (
-        cd "$root"
-        find build -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
-            -not -path 'build/bin/*' -not -path 'build/obj/*' -printf '%p %s %T@\n'
-        find . -maxdepth 1 -type f \( -name 'Directory.*.props' -o -name 'global.json' -o -name '.editorconfig' -o -name 'build.sh' \) \
-            -printf '%p %s %T@\n'
-    ) | LC_ALL=C sort | sha256sum | cut -d' ' -f1
-}
+# Every file that goes into the host, with its size and modification time: its sources, project
+# files and SDK pin. Compared as text with the list the host was built from.
+listing="$(find build Directory.*.props global.json .editorconfig build.sh \
+    \( -path build/bin -o -path build/obj \) -prune -o -type f \
+    \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name global.json -o -name .editorconfig \
+    -o -name build.sh \) -printf '%p %s %T@\n')"
+built=
+if [[ -f "$stamp" ]]; then IFS= read -r -d '' built <"$stamp" || true; fi
 
-digest="$(sources_digest)"
-if [[ ! -x "$program" || ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; then
+if [[ ! -x "$program" || "$built" != "$listing" ]]; then
     if ! command -v dotnet >/dev/null 2>&1; then
         echo "Error: the .NET SDK is not installed; install the SDK named in global.json (dotnet-sdk-10.0)." >&2
         exit 2
@@ -64,8 +64,7 @@ if [[ ! -x "$program" || ! -f "$stamp" || "$(cat "$stamp")" != "$digest" ]]; the
     rm -rf "$host/bin.old"
     if [[ -d "$host/bin" ]]; then mv "$host/bin" "$host/bin.old"; fi
     mv "$next" "$host/bin"
-    printf '%s\n' "$digest" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp"
+    printf '%s' "$listing" >"$stamp.tmp" && mv "$stamp.tmp" "$stamp"
 fi
 
-cd "$root"
 exec "$program" "$@"

@@ -82,25 +82,36 @@ public sealed partial class PatchApplier
         string upstreamCommit,
         SeriesFile series,
         bool allowBinary,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool justCheckedOut = false)
     {
         var patches = Vet(series, worktree, allowBinary);
         var git = new Git(worktree, cancellationToken);
-        var dirty = Git.ChangedPaths(git.Run("status", "--porcelain", "--untracked-files=no"));
-        if (dirty.Count > 0)
+        if (!justCheckedOut)
         {
-            throw new BuildException(
-                $"{worktree} has local changes ({string.Join(", ", dirty)}); "
-                + "turn them into a patch or run --target=Clean.");
+            var dirty = Git.ChangedPaths(git.Run("status", "--porcelain", "--untracked-files=no"));
+            if (dirty.Count > 0)
+            {
+                throw new BuildException(
+                    $"{worktree} has local changes ({string.Join(", ", dirty)}); "
+                    + "turn them into a patch or run --target=Clean.");
+            }
         }
 
         Leftovers.RemoveDead(Path.Combine(worktree, ".git"), "snap-build-index.", string.Empty);
         var index = Path.Combine(worktree, ".git", $"snap-build-index.{Environment.ProcessId}");
         var empty = new List<string>();
         var parent = upstreamCommit;
-        var parentTree = git.Run("rev-parse", upstreamCommit + "^{tree}").Trim();
-        using var tree = new SeriesTree(worktree, parentTree, git.Environment);
+        using var tree = new SeriesTree(worktree, git.Environment);
         var inProcess = InProcess;
+        var parentTree = inProcess ? StartInProcess(tree, upstreamCommit) : null;
+        if (parentTree is null)
+        {
+            inProcess = false;
+            parentTree = git.Run("rev-parse", upstreamCommit + "^{tree}").Trim();
+            tree.Reset(parentTree);
+        }
+
         string? indexTree = null; // the tree the private index holds, once git has used it
         var appliedInProcess = 0;
         try
@@ -137,7 +148,7 @@ public sealed partial class PatchApplier
                         $"-p{entry.StripLevel}", entry.Path);
                     if (result.ExitCode != 0)
                     {
-                        MoveWorktree(git, parent);
+                        MoveWorktree(git, worktree, parent, null);
                         var lastGood = parent == upstreamCommit ? "the upstream tree" : LastName(git, parent);
                         throw Failure(entry, patch, lastGood, result);
                     }
@@ -173,7 +184,7 @@ public sealed partial class PatchApplier
             File.Delete(index);
         }
 
-        var rewritten = MoveWorktree(git, parent);
+        var rewritten = MoveWorktree(git, worktree, parent, inProcess ? tree : null);
         foreach (var name in empty)
         {
             log.Warning($"{name} changes nothing on this upstream (already applied upstream?); consider dropping it.");
@@ -229,17 +240,58 @@ public sealed partial class PatchApplier
         return tree.WriteTree();
     }
 
-    /// <summary>Checks out <paramref name="commit"/> on the patched branch; returns how many files changed.</summary>
-    private static int MoveWorktree(Git git, string commit)
+    /// <summary>The upstream tree read through the object reader, or null when it cannot be read.</summary>
+    private string? StartInProcess(SeriesTree tree, string commit)
     {
-        var head = git.TryRun("rev-parse", "--verify", "-q", "HEAD").StandardOutput.Trim();
-        var changed = head.Length == 0
-            ? -1
-            : git.Run("diff", "--name-only", "--no-renames", head, commit)
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        try
+        {
+            return tree.StartAt(commit);
+        }
+        catch (ObjectReadException exception)
+        {
+            log.Verbose($"  reading objects in process failed ({exception.Message}); git applies the series");
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Checks out <paramref name="commit"/> on the patched branch; returns how many files changed,
+    /// counted in process when the object reader is running, or -1 when there was no HEAD.
+    /// </summary>
+    private static int MoveWorktree(Git git, string worktree, string commit, SeriesTree? tree)
+    {
+        var head = HeadOf(worktree);
+        var changed = -1;
+        if (head is not null)
+        {
+            try
+            {
+                changed = tree?.ChangedFiles(head, commit) ?? -1;
+            }
+            catch (ObjectReadException)
+            {
+                changed = -1;
+            }
+
+            if (changed < 0)
+            {
+                changed = git.Run("diff", "--name-only", "--no-renames", head, commit)
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            }
+        }
+
         git.Run("checkout", "-q", "-B", Branch, commit);
 
         return changed;
+    }
+
+    /// <summary>The commit HEAD names, from the refs alone (no object is read), or null.</summary>
+    private static string? HeadOf(string worktree)
+    {
+        using var repository = new LibGit2Sharp.Repository(worktree);
+
+        return repository.Refs.Head?.ResolveToDirectReference()?.TargetIdentifier;
     }
 
     private static string LastName(Git git, string commit) => git.Run("log", "-1", "--format=%s", commit).Trim();

@@ -29,15 +29,37 @@ internal sealed class SeriesTree : IDisposable
     private PackWriter? pack;
     private Folder root;
 
-    public SeriesTree(string worktree, string treeId, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>A tree to start from with <see cref="StartAt"/> or <see cref="Reset"/>.</summary>
+    public SeriesTree(string worktree, IReadOnlyDictionary<string, string?> environment)
     {
         gitDirectory = Path.Combine(worktree, ".git");
         this.environment = environment;
-        root = new Folder(treeId);
+        root = new Folder(null);
     }
 
     /// <summary>Writes the folders changed since the last call; returns the id of the tree as it stands.</summary>
     public string WriteTree() => WriteFolder(root) ?? WriteObject("tree", []);
+
+    /// <summary>Starts from the tree of <paramref name="commit"/>, read through the reader; returns its id.</summary>
+    public string StartAt(string commit)
+    {
+        var bytes = ReadObject(commit + "^{tree}", "tree", out var id);
+        root = new Folder(id) { Entries = Parse(bytes, id) };
+
+        return id;
+    }
+
+    /// <summary>
+    /// How many files differ between the trees of two commits (objects written here must have
+    /// been flushed); the same count as <c>git diff --name-only --no-renames</c>.
+    /// </summary>
+    public int ChangedFiles(string fromCommit, string toCommit)
+    {
+        _ = ReadObject(fromCommit + "^{tree}", "tree", out var from);
+        _ = ReadObject(toCommit + "^{tree}", "tree", out var to);
+
+        return Changes(from, to);
+    }
 
     /// <summary>Starts again from another tree (after git applied a patch this class leaves to it).</summary>
     public void Reset(string treeId) => root = new Folder(treeId);
@@ -188,15 +210,13 @@ internal sealed class SeriesTree : IDisposable
         return (folder, parts[^1]);
     }
 
-    private Dictionary<string, Entry> Entries(Folder folder)
-    {
-        if (folder.Entries is { } loaded)
-        {
-            return loaded;
-        }
+    private Dictionary<string, Entry> Entries(Folder folder) =>
+        folder.Entries ??= Parse(ReadObject(folder.Id!, "tree"), folder.Id!);
 
+    /// <summary>A tree object's entries by name.</summary>
+    private static Dictionary<string, Entry> Parse(byte[] bytes, string id)
+    {
         var entries = new Dictionary<string, Entry>(StringComparer.Ordinal);
-        var bytes = ReadObject(folder.Id!, "tree");
         var at = 0;
         while (at < bytes.Length)
         {
@@ -210,17 +230,50 @@ internal sealed class SeriesTree : IDisposable
             }
             catch (DecoderFallbackException)
             {
-                throw new ObjectReadException($"tree {folder.Id} holds a name that is not UTF-8");
+                throw new ObjectReadException($"tree {id} holds a name that is not UTF-8");
             }
 
-            var id = Convert.ToHexStringLower(bytes.AsSpan(nul + 1, 20));
-            entries[name] = new Entry(mode, id);
+            entries[name] = new Entry(mode, Convert.ToHexStringLower(bytes.AsSpan(nul + 1, 20)));
             at = nul + 21;
         }
 
-        folder.Entries = entries;
-
         return entries;
+    }
+
+    /// <summary>The entries of a tree by id, read through the reader and not kept.</summary>
+    private Dictionary<string, Entry> EntriesOf(string treeId) => Parse(ReadObject(treeId, "tree"), treeId);
+
+    /// <summary>
+    /// How many paths differ between two trees, as <c>git diff --name-only --no-renames</c> counts
+    /// them: a changed file or mode is one, a file that became a folder is one and every file in it.
+    /// Folders with the same id on both sides are not read.
+    /// </summary>
+    private int Changes(string? before, string? after)
+    {
+        if (before == after)
+        {
+            return 0;
+        }
+
+        var left = before is null ? [] : EntriesOf(before);
+        var right = after is null ? [] : EntriesOf(after);
+        var count = 0;
+        foreach (var name in left.Keys.Union(right.Keys, StringComparer.Ordinal))
+        {
+            var a = left.GetValueOrDefault(name);
+            var b = right.GetValueOrDefault(name);
+            if (a is not null && b is not null && a.Id == b.Id && a.Mode == b.Mode)
+            {
+                continue;
+            }
+
+            var aTree = a?.Mode == "40000" ? a.Id : null;
+            var bTree = b?.Mode == "40000" ? b.Id : null;
+            count += Changes(aTree, bTree)
+                + (a is not null && aTree is null || b is not null && bTree is null ? 1 : 0);
+        }
+
+        return count;
     }
 
     /// <summary>Writes a changed folder and the changed ones below it; null for a folder left empty.</summary>
@@ -274,17 +327,21 @@ internal sealed class SeriesTree : IDisposable
         return id;
     }
 
-    private byte[] ReadObject(string id, string type)
+    private byte[] ReadObject(string id, string type) => ReadObject(id, type, out _);
+
+    /// <summary>Reads an object by id or by any name git resolves (<c>commit^{tree}</c>), with its id.</summary>
+    private byte[] ReadObject(string name, string type, out string id)
     {
-        if (written.TryGetValue(id, out var mine))
+        if (written.TryGetValue(name, out var mine))
         {
+            id = name;
             return mine;
         }
 
         var process = reader ??= StartReader();
         try
         {
-            process.StandardInput.BaseStream.Write(Encoding.ASCII.GetBytes(id + "\n"));
+            process.StandardInput.BaseStream.Write(Encoding.UTF8.GetBytes(name + "\n"));
             process.StandardInput.BaseStream.Flush();
             var output = answers ??= new BufferedStream(process.StandardOutput.BaseStream, 1 << 16);
             var header = ReadLine(output);
@@ -292,9 +349,10 @@ internal sealed class SeriesTree : IDisposable
             if (fields is not { Length: 3 } || fields[1] != type)
             {
                 throw new ObjectReadException(
-                    $"git cat-file answered '{header ?? "nothing"}' for {type} {id}{Errors()}");
+                    $"git cat-file answered '{header ?? "nothing"}' for {type} {name}{Errors()}");
             }
 
+            id = fields[0];
             var size = int.Parse(fields[2], CultureInfo.InvariantCulture);
             var content = new byte[size];
             output.ReadExactly(content);
@@ -305,7 +363,7 @@ internal sealed class SeriesTree : IDisposable
         catch (IOException exception)
         {
             throw new ObjectReadException(
-                $"git cat-file stopped while reading {type} {id}: {exception.Message}{Errors()}");
+                $"git cat-file stopped while reading {type} {name}: {exception.Message}{Errors()}");
         }
     }
 

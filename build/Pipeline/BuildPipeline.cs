@@ -22,6 +22,9 @@ public sealed class BuildPipeline
     private readonly CancellationToken cancellationToken;
     private readonly StageStore stages;
 
+    /// <summary>The commit this run's Clone checked out with --force, so Patch need not ask git status.</summary>
+    private string? checkedOut;
+
     public BuildPipeline(BuildSettings settings, IBuildLog log, IProgressDisplay display, CancellationToken cancellationToken)
     {
         this.settings = settings;
@@ -61,6 +64,7 @@ public sealed class BuildPipeline
             changed = Worktree.Prepare(release.MirrorPath, release.Commit, Layout.Source, log, cancellationToken);
         }
 
+        checkedOut = changed ? release.Commit : null;
         stages.Write("clone", release.Commit, new Dictionary<string, string>
         {
             ["commit"] = release.Commit,
@@ -99,7 +103,10 @@ public sealed class BuildPipeline
         }
 
         var applier = new PatchApplier(log);
-        var outcome = applier.Apply(Layout.Source, commit, series, Recipe.Patches.AllowBinary, cancellationToken);
+        var fresh = checkedOut == commit;
+        checkedOut = null;
+        var outcome = applier.Apply(
+            Layout.Source, commit, series, Recipe.Patches.AllowBinary, cancellationToken, justCheckedOut: fresh);
         stages.Write("patch", inputs, new Dictionary<string, string> { ["head"] = outcome.Head });
         var files = outcome.FilesRewritten < 0 ? string.Empty : $", {outcome.FilesRewritten} files rewritten";
         log.Information($"Patch: {outcome.Applied} patches applied from {Path.GetFileName(series.Path)}{files} ({outcome.Head[..12]})");

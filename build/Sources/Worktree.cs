@@ -31,6 +31,7 @@ public static class Worktree
         IBuildLog log,
         CancellationToken cancellationToken = default)
     {
+        var created = false;
         if (!Repository.IsValid(path))
         {
             if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
@@ -40,21 +41,28 @@ public static class Worktree
             }
 
             Repository.Init(path);
+            created = true;
         }
 
         BorrowFrom(mirrorPath, path);
         var git = new Git(path, cancellationToken);
-        var target = git.TryRun("cat-file", "commit", commit);
-        GitMirror.ThrowIfDamaged(mirrorPath, target);
-        if (target.ExitCode != 0)
+
+        // update-ref parses the object it is given, so it also says when the commit is missing or damaged.
+        var pinned = git.TryRun("update-ref", UpstreamRef, commit);
+        GitMirror.ThrowIfDamaged(mirrorPath, pinned);
+        if (pinned.ExitCode != 0)
         {
             throw new BuildException($"The mirror {mirrorPath} lacks commit {commit}; run --target=Clean and retry.");
         }
 
-        git.Run("update-ref", UpstreamRef, commit);
-        var head = git.TryRun("rev-parse", "--verify", "--quiet", "HEAD^{commit}");
-        GitMirror.ThrowIfDamaged(mirrorPath, head);
-        var headCommit = head.ExitCode == 0 ? head.StandardOutput.Trim() : null;
+        string? headCommit = null;
+        if (!created)
+        {
+            var head = git.TryRun("rev-parse", "--verify", "--quiet", "HEAD^{commit}");
+            GitMirror.ThrowIfDamaged(mirrorPath, head);
+            headCommit = head.ExitCode == 0 ? head.StandardOutput.Trim() : null;
+        }
+
         if (headCommit is not null && (headCommit == commit || DescendsFrom(git, mirrorPath, headCommit, commit)))
         {
             log.Verbose($"  {path} is already at {commit[..12]} or a patched tree on top of it");

@@ -135,7 +135,8 @@ public class KillTests
     /// The Patch stage applies the demo series in this process and writes its blobs, trees and
     /// commits into one pack, put in place only once whole. strace kills the host when it opens
     /// that pack (the first object of the first patch) or the pack's index (every commit written,
-    /// nothing in place yet); a git step at the stage's start holds the host while strace attaches.
+    /// nothing in place yet); Clone's checkout, the last git step before the stage, holds the host
+    /// while strace attaches.
     /// </summary>
     [TestCase("pack", Description = "the series' objects are being written")]
     [TestCase("idx", Description = "the series' pack is whole; its index is being written")]
@@ -149,7 +150,7 @@ public class KillTests
         using var project = new DemoProject(upstream);
         var packs = Path.Combine(project.WorkDirectory, "demo", "src", ".git", "objects", "pack");
         string PackFileOf(int pid) => Path.Combine(packs, $"tmp_snap_build_{pid}.{file}");
-        var (killed, _) = KillAt(project, "status", "openat", PackFileOf);
+        var (killed, _) = KillAt(project, "--detach", "openat", PackFileOf);
         var leftBehind = Directory.GetFiles(packs, "tmp_snap_build_*");
         var rerun = HostRun.Run(project.Root, project.Arguments("--target=Snap"));
 
