@@ -30,6 +30,15 @@ public static class TarballTree
     /// </summary>
     private const long StreamedFileSize = 1 << 20;
 
+    /// <summary>
+    /// Files are handed to the workers in batches of up to this many bytes or
+    /// <see cref="BatchFiles"/> files: one hand-off per file (59,000 for MySQL) kept the thread
+    /// pool waking and spinning, 470,000 sched_yield calls and most of the import's system time.
+    /// </summary>
+    private const long BatchBytes = 512 << 10;
+
+    private const int BatchFiles = 64;
+
     /// <summary>Buffers up to this size are reused; larger files (a few hundred in MySQL) get their own.</summary>
     private const int PooledBufferLimit = 1 << 20;
 
@@ -68,8 +77,9 @@ public static class TarballTree
         long newest = 0;
         long bytes = 0;
         var budget = new ByteBudget(InFlightBudget);
+        var made = new Folders();
         var buffers = new BufferPool(InFlightBudget / 2);
-        var jobs = Channel.CreateBounded<BlobJob>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
+        var jobs = Channel.CreateBounded<List<BlobJob>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
         {
             SingleWriter = true,
         });
@@ -77,9 +87,10 @@ public static class TarballTree
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
             .Select(_ => Task.Run(
-                () => HashAndWrite(jobs.Reader, writer, budget, buffers, stop),
+                () => HashAndWrite(jobs.Reader, writer, budget, buffers, made, stop),
                 CancellationToken.None))
             .ToArray();
+        var batch = new List<BlobJob>();
 
         try
         {
@@ -114,12 +125,12 @@ public static class TarballTree
                             if (length > StreamedFileSize)
                             {
                                 // A large file is hashed, packed and unpacked as it is read.
-                                blob.Id = Streamed(writer, entry.DataStream!, length, blob);
+                                blob.Id = Streamed(writer, entry.DataStream!, length, blob, made);
                             }
                             else
                             {
                                 var content = buffers.Read(entry.DataStream, length);
-                                Post(jobs.Writer, budget, new BlobJob(content, blob), stop.Token);
+                                Post(jobs.Writer, budget, ref batch, new BlobJob(content, blob), stop.Token);
                             }
 
                             newest = Math.Max(newest, entry.ModificationTime.ToUnixTimeSeconds());
@@ -135,7 +146,7 @@ public static class TarballTree
                             var content = buffers.Read(new MemoryStream(target), target.Length);
 
                             // A link's own time does not count: git's import took the times of the files.
-                            Post(jobs.Writer, budget, new BlobJob(content, link), stop.Token);
+                            Post(jobs.Writer, budget, ref batch, new BlobJob(content, link), stop.Token);
                             break;
                         }
 
@@ -166,6 +177,7 @@ public static class TarballTree
                     }
                 }
 
+                Hand(jobs.Writer, budget, ref batch, stop.Token);
                 decompressor?.WaitForExit();
                 if (decompressor is { ExitCode: not 0 })
                 {
@@ -224,7 +236,7 @@ public static class TarballTree
         return new Figures(commit, files.Count, bytes, writer.Count, (unpackedRoot, entries));
     }
 
-    private static string Streamed(PackWriter writer, Stream source, long length, TreeEntry blob)
+    private static string Streamed(PackWriter writer, Stream source, long length, TreeEntry blob, Folders made)
     {
         if (blob.WrittenAt is null)
         {
@@ -233,7 +245,7 @@ public static class TarballTree
 
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(blob.WrittenAt)!);
+            MakeFolder(Path.GetDirectoryName(blob.WrittenAt)!, made);
             string id;
             using (var file = new FileStream(blob.WrittenAt, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
             {
@@ -254,11 +266,11 @@ public static class TarballTree
         unpackInto is null ? null : Path.Combine(unpackInto, path);
 
     /// <summary>Writes a file of the tarball into the unpacked folder, as git's checkout would.</summary>
-    private static void WriteFile(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content)
+    private static void WriteFile(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content, Folders made)
     {
         try
         {
-            WriteFileOrThrow(path, mode, content);
+            WriteFileOrThrow(path, mode, content, made);
         }
         catch (IOException exception)
         {
@@ -266,9 +278,10 @@ public static class TarballTree
         }
     }
 
-    private static void WriteFileOrThrow(string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content)
+    private static void WriteFileOrThrow(
+        string path, string mode, IReadOnlyList<ReadOnlyMemory<byte>> content, Folders made)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        MakeFolder(Path.GetDirectoryName(path)!, made);
         if (mode == "120000")
         {
             File.CreateSymbolicLink(path, Utf8.GetString(content.Count == 0 ? [] : content[0].Span));
@@ -287,6 +300,20 @@ public static class TarballTree
         MakeExecutableIf(path, mode);
     }
 
+    /// <summary>
+    /// Creates a folder of the unpacked tree once per import: asking for every file's folder again
+    /// cost two failing system calls a file (mkdir, stat), 114,000 for MySQL.
+    /// </summary>
+    private static void MakeFolder(string path, Folders made) =>
+        _ = made.GetOrAdd(path, folder => new Lazy<bool>(() => Directory.CreateDirectory(folder).Exists)).Value;
+
+    /// <summary>
+    /// The folders one import has created for the files it unpacks; a worker that needs a folder
+    /// another is creating waits for it (<see cref="Lazy{T}"/>).
+    /// </summary>
+    private sealed class Folders()
+        : System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<bool>>(StringComparer.Ordinal);
+
     private static void MakeExecutableIf(string path, string mode)
     {
         if (mode == "100755" && !OperatingSystem.IsWindows())
@@ -296,53 +323,83 @@ public static class TarballTree
         }
     }
 
+    /// <summary>Adds a file to the batch being gathered, and hands the batch on once it is full.</summary>
     private static void Post(
-        ChannelWriter<BlobJob> jobs,
+        ChannelWriter<List<BlobJob>> jobs,
         ByteBudget budget,
+        ref List<BlobJob> batch,
         BlobJob job,
         CancellationToken cancellationToken)
     {
-        budget.Take(job.Content.Bytes, cancellationToken);
-        jobs.WriteAsync(job, cancellationToken).AsTask().GetAwaiter().GetResult();
+        batch.Add(job);
+        if (batch.Count >= BatchFiles || batch.Sum(j => j.Content.Length) >= BatchBytes)
+        {
+            Hand(jobs, budget, ref batch, cancellationToken);
+        }
+    }
+
+    /// <summary>Hands the gathered files to the workers once the read-ahead budget has room for them.</summary>
+    private static void Hand(
+        ChannelWriter<List<BlobJob>> jobs,
+        ByteBudget budget,
+        ref List<BlobJob> batch,
+        CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        budget.Take(batch.Sum(j => j.Content.Bytes), cancellationToken);
+        jobs.WriteAsync(batch, cancellationToken).AsTask().GetAwaiter().GetResult();
+        batch = [];
     }
 
     private static async Task HashAndWrite(
-        ChannelReader<BlobJob> jobs,
+        ChannelReader<List<BlobJob>> jobs,
         PackWriter writer,
         ByteBudget budget,
         BufferPool buffers,
+        Folders made,
         CancellationTokenSource stop)
     {
         var compressed = new MemoryStream();
-        await foreach (var job in jobs.ReadAllAsync(CancellationToken.None))
+        await foreach (var batch in jobs.ReadAllAsync(CancellationToken.None))
         {
-            try
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            foreach (var job in batch)
             {
-                if (!stop.IsCancellationRequested)
+                try
                 {
-                    job.Entry.Id = writer.Add("blob", job.Content.Pieces, job.Content.Length, compressed);
-                    if (compressed.Capacity > 4 * PooledBufferLimit)
+                    if (failure is null && !stop.IsCancellationRequested)
                     {
-                        // Grown for one large file; keeping it would hold that much for good.
-                        compressed = new MemoryStream();
-                    }
+                        job.Entry.Id = writer.Add("blob", job.Content.Pieces, job.Content.Length, compressed);
+                        if (compressed.Capacity > 4 * PooledBufferLimit)
+                        {
+                            // Grown for one large file; keeping it would hold that much for good.
+                            compressed = new MemoryStream();
+                        }
 
-                    if (job.Entry.WrittenAt is { } path)
-                    {
-                        WriteFile(path, job.Entry.Mode, job.Content.Pieces);
+                        if (job.Entry.WrittenAt is { } path)
+                        {
+                            WriteFile(path, job.Entry.Mode, job.Content.Pieces, made);
+                        }
                     }
                 }
+                catch (Exception exception)
+                {
+                    // The rest of the batch is only given back, so the reader is not left waiting for room.
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(exception);
+                    await stop.CancelAsync();
+                }
+                finally
+                {
+                    budget.Give(job.Content.Bytes);
+                    buffers.Return(job.Content);
+                }
             }
-            catch
-            {
-                await stop.CancelAsync();
-                throw;
-            }
-            finally
-            {
-                budget.Give(job.Content.Bytes);
-                buffers.Return(job.Content);
-            }
+
+            failure?.Throw();
         }
     }
 
