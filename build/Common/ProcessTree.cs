@@ -131,7 +131,8 @@ public static class ProcessTree
         // "pid (comm) state ppid ...": the command name may hold spaces and parentheses itself.
         var close = text.LastIndexOf(')');
         var fields = close < 0 ? [] : text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (fields.Length < 2 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent))
+        if (fields.Length < 2
+            || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent))
         {
             return null;
         }

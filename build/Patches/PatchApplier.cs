@@ -77,6 +77,12 @@ public sealed partial class PatchApplier
         return patches;
     }
 
+    /// <summary>
+    /// Applies the series on <paramref name="upstreamCommit"/> and checks the result out on the
+    /// patched branch. A worktree with local changes is refused, unless
+    /// <paramref name="justCheckedOut"/> says this process has just force-checked it out, so that
+    /// asking <c>git status</c> could find nothing.
+    /// </summary>
     public PatchOutcome Apply(
         string worktree,
         string upstreamCommit,
