@@ -289,12 +289,10 @@ public static class TarballTree
             return;
         }
 
-        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1))
+        // One pwritev for the file's pieces, through a handle without a FileStream's buffering.
+        using (var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read))
         {
-            foreach (var piece in content)
-            {
-                file.Write(piece.Span);
-            }
+            RandomAccess.Write(file, content, 0);
         }
 
         MakeExecutableIf(path, mode);
