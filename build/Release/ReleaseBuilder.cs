@@ -38,7 +38,10 @@ public sealed record ArtifactRecord
     public required long SourceDateEpoch { get; init; }
 }
 
-/// <summary>The artifact records' JSON, generated at compile time (the Native AOT host has no reflection-based JSON).</summary>
+/// <summary>
+/// The artifact records' JSON, generated at compile time (the Native AOT host has no
+/// reflection-based JSON).
+/// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ArtifactRecord))]
 internal sealed partial class ArtifactJson : JsonSerializerContext;
@@ -113,7 +116,8 @@ public sealed partial class ReleaseBuilder
             Toolchain = build.Outputs.GetValueOrDefault("toolchain") ?? "not recorded",
             SourceDateEpoch = epoch,
         };
-        AtomicFile.WriteAllText(path + ".json", JsonSerializer.Serialize(record, ArtifactJson.Default.ArtifactRecord) + "\n");
+        AtomicFile.WriteAllText(
+            path + ".json", JsonSerializer.Serialize(record, ArtifactJson.Default.ArtifactRecord) + "\n");
         log.Information(
             $"Package {architecture}: {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB, "
             + $"{clock.Elapsed.TotalSeconds:F1} s, mtimes {DateTimeOffset.FromUnixTimeSeconds(epoch):yyyy-MM-dd HH:mm:ss} UTC)");

@@ -52,7 +52,10 @@ public static class Worktree
         GitMirror.ThrowIfDamaged(mirrorPath, pinned);
         if (pinned.ExitCode != 0)
         {
-            throw new BuildException($"The mirror {mirrorPath} lacks commit {commit}; run --target=Clean and retry.");
+            throw new BuildException(pinned.StandardError.Contains("nonexistent object", StringComparison.Ordinal)
+                ? $"The mirror {mirrorPath} lacks commit {commit}; run --target=Clean and retry."
+                : $"git update-ref {UpstreamRef} in {path} failed with exit code {pinned.ExitCode}: "
+                    + pinned.StandardError.Trim().Split('\n')[0]);
         }
 
         string? headCommit = null;

@@ -76,7 +76,8 @@ public sealed class ResponseCache : IResponseCache
                 .ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase),
             Body = body,
         };
-        AtomicFile.WriteAllBytes(PathFor(request), JsonSerializer.SerializeToUtf8Bytes(entry, ResponseCacheJson.Default.Entry));
+        AtomicFile.WriteAllBytes(
+            PathFor(request), JsonSerializer.SerializeToUtf8Bytes(entry, ResponseCacheJson.Default.Entry));
 
         return Task.CompletedTask;
     }
@@ -106,6 +107,9 @@ public sealed class ResponseCache : IResponseCache
     }
 }
 
-/// <summary>The cache entries' JSON, generated at compile time (the Native AOT host has no reflection-based JSON).</summary>
+/// <summary>
+/// The cache entries' JSON, generated at compile time (the Native AOT host has no
+/// reflection-based JSON).
+/// </summary>
 [JsonSerializable(typeof(ResponseCache.Entry))]
 internal sealed partial class ResponseCacheJson : JsonSerializerContext;

@@ -114,14 +114,20 @@ public class FreshCloneTests
         var result = Run(NativeHost, check);
         var again = Run(NativeHost, check);
 
-        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(scenario.ArtifactsDirectory, "upstream-check.json")));
+        var json = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(scenario.ArtifactsDirectory, "upstream-check.json")));
         var patch = json.RootElement.GetProperty("patches")[0];
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.CombinedTail(30));
             Assert.That(json.RootElement.GetProperty("exit_code").GetInt32(), Is.EqualTo(exitCode));
             Assert.That(patch.GetProperty("verdict").GetString(),
-                Is.EqualTo(situation switch { "merged" => "merged_upstream", "conflicts" => "conflicts", _ => "needed" }));
+                Is.EqualTo(situation switch
+                {
+                    "merged" => "merged_upstream",
+                    "conflicts" => "conflicts",
+                    _ => "needed",
+                }));
             Assert.That(result.StandardOutput, Does.Contain("acme/demo#7"));
             Assert.That(result.StandardOutput, Does.Contain("acme/demo#42"));
             Assert.That(again.ExitCode, Is.EqualTo(exitCode), again.CombinedTail(30));

@@ -224,10 +224,5 @@ public class InProcessApplyTests
         return SeriesFile.Read(directory.Write("patches/series", string.Join('\n', names) + "\n"));
     }
 
-    private void Write(string relative, string content)
-    {
-        var path = Path.Combine(worktree, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-    }
+    private void Write(string relative, string content) => directory.Write(Path.Combine("src", relative), content);
 }

@@ -13,8 +13,7 @@ public class SeriesTreeTests
     public void SetUp()
     {
         directory = new TempDirectory();
-        worktree = directory.Combine("src");
-        Directory.CreateDirectory(worktree);
+        worktree = directory.Path;
         Shell.Git(worktree, "init", "-q");
         Write("same/deep/a.txt", "a\n");
         Write("changed/deep/b.txt", "b\n");
@@ -80,12 +79,7 @@ public class SeriesTreeTests
             Throws.TypeOf<ObjectReadException>().With.Message.Contains("missing"));
     }
 
-    private void Write(string path, string content)
-    {
-        var full = Path.Combine(worktree, path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        File.WriteAllText(full, content);
-    }
+    private void Write(string path, string content) => directory.Write(path, content);
 
     private string Commit(string message)
     {

@@ -65,7 +65,8 @@ public class OctokitModelsTests
                 {
                     needed.Add(type);
                 }
-                else if (arguments.Length == 1 && typeof(IEnumerable<>).MakeGenericType(arguments).IsAssignableFrom(type))
+                else if (arguments.Length == 1
+                    && typeof(IEnumerable<>).MakeGenericType(arguments).IsAssignableFrom(type))
                 {
                     needed.Add(typeof(List<>).MakeGenericType(arguments));
                 }
@@ -87,7 +88,8 @@ public class OctokitModelsTests
                     queue.Enqueue(property.PropertyType);
                 }
 
-                foreach (var field in type.GetFields(members).Where(f => !f.Name.Contains('<', StringComparison.Ordinal)))
+                var fields = type.GetFields(members).Where(f => !f.Name.Contains('<', StringComparison.Ordinal));
+                foreach (var field in fields)
                 {
                     queue.Enqueue(field.FieldType);
                 }
@@ -104,7 +106,8 @@ public class OctokitModelsTests
 
     private static string Name(Type type) =>
         type.IsGenericType
-            ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Name))}>"
+            ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}"
+                + $"<{string.Join(", ", type.GetGenericArguments().Select(Name))}>"
             : type.Name switch
             {
                 "Int32" => "int",
