@@ -78,7 +78,7 @@ public static class TarballTree
         long bytes = 0;
         var budget = new ByteBudget(InFlightBudget);
         var made = new Folders();
-        var buffers = new BufferPool(InFlightBudget / 2);
+        var buffers = new BufferPool(InFlightBudget);
         var jobs = Channel.CreateBounded<List<BlobJob>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
         {
             SingleWriter = true,

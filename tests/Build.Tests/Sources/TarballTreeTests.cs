@@ -198,6 +198,12 @@ public class TarballTreeTests
             File.WriteAllText(Path.Combine(tree, path), content);
         }
 
+        // Incompressible and larger than the pack's write buffer: stored, and its copy cut off again
+        // after parts of it are on disk.
+        var noise = new byte[6 << 20];
+        new Random(7).NextBytes(noise);
+        File.WriteAllBytes(Path.Combine(tree, "data/noise.bin"), noise);
+        File.WriteAllBytes(Path.Combine(tree, "data/noise-copy.bin"), noise);
         Shell.Run(tree, "chmod", "+x", "bin/run.sh");
         Shell.Run(tree, "ln", "-s", "guide.txt", "docs/latest");
         Shell.Run(tree, "ln", "docs/guide.txt", "docs/copy.txt");
