@@ -171,7 +171,7 @@ public sealed class ReleaseResolver
             return (cached, true);
         }
 
-        if (options.Offline)
+        if (options.Offline && source is GitSourceSpec)
         {
             throw new SourceUnavailableException($"--offline is set and the cache lacks {tag} for this source");
         }
@@ -183,29 +183,46 @@ public sealed class ReleaseResolver
 
             case TarballSourceSpec tarball:
             {
-                var file = tarballs.Download(tarball.Url, tarball.Sha256, cancellationToken);
-                if (recipe.Upstream.SigningKey is not null)
+                string file;
+                string? signature = null;
+                if (options.Offline)
                 {
-                    var signature = tarballs.DownloadSignature(tarball.SignatureUrl, file, cancellationToken);
-                    VerifySignature(recipe, file, signature, source, cancellationToken);
+                    // A downloaded tarball is in the cache too: the import is made again from it.
+                    file = CachedOrUnavailable(tarballs.Cached(tarball.Url, tarball.Sha256), tag);
+                    signature = recipe.Upstream.SigningKey is null ? null : file + ".asc";
+                }
+                else
+                {
+                    file = tarballs.Download(tarball.Url, tarball.Sha256, cancellationToken);
+                    if (recipe.Upstream.SigningKey is not null)
+                    {
+                        signature = tarballs.DownloadSignature(tarball.SignatureUrl, file, cancellationToken);
+                    }
                 }
 
-                return (ImportTarball(mirror, key, file, tag, tarball.Sha256, options.Worktree, cancellationToken), false);
+                var commit = ImportTarball(
+                    recipe, mirror, source, file, signature, tarball.Sha256, options.Worktree, cancellationToken);
+
+                return (commit, false);
             }
 
             case DebianSourceSpec package:
             {
-                var file = tarballs.Cached(package.Describe(), package.Sha256)
-                    ?? tarballs.Adopt(
-                        debian.FetchOrigTarball(package.Package, package.Version, package.Suite, cancellationToken),
-                        package.Describe(),
-                        package.Sha256);
-                if (recipe.Upstream.SigningKey is not null)
+                var file = tarballs.Cached(package.Describe(), package.Sha256);
+                if (options.Offline)
                 {
-                    VerifySignature(recipe, file, file + ".asc", source, cancellationToken);
+                    file = CachedOrUnavailable(file, tag);
                 }
 
-                return (ImportTarball(mirror, key, file, tag, package.Sha256, options.Worktree, cancellationToken), false);
+                file ??= tarballs.Adopt(
+                    debian.FetchOrigTarball(package.Package, package.Version, package.Suite, cancellationToken),
+                    package.Describe(),
+                    package.Sha256);
+                var signature = recipe.Upstream.SigningKey is null ? null : file + ".asc";
+                var commit = ImportTarball(
+                    recipe, mirror, source, file, signature, package.Sha256, options.Worktree, cancellationToken);
+
+                return (commit, false);
             }
 
             default:
@@ -213,26 +230,76 @@ public sealed class ReleaseResolver
         }
     }
 
-    private void VerifySignature(Recipe recipe, string file, string signature, SourceSpec source, CancellationToken cancellationToken)
-    {
-        var verifier = new SignatureVerifier(
-            recipe.Upstream.SigningKey!, recipe.Upstream.SigningFingerprint!, Path.Combine(cache.Root, "tmp"));
-        verifier.Verify(file, File.Exists(signature) ? signature : null, $"the tarball from {source.Describe()}", cancellationToken);
-        log.Information($"  good signature by {recipe.Upstream.SigningFingerprint} on the tarball from {source.Describe()}");
-    }
+    private static string CachedOrUnavailable(string? file, string tag) =>
+        file ?? throw new SourceUnavailableException(
+            $"--offline is set and the cache holds neither the import of {tag} nor the tarball for this source");
 
+    /// <summary>
+    /// Imports a tarball into the mirror (and unpacks it as the worktree when one is wanted).
+    /// With a signing key, <c>gpgv</c> checks the signature on another core while the tarball is
+    /// read; the import is published (its pack and its worktree moved into place) only once the
+    /// signature is found good, and a bad one leaves neither behind.
+    /// </summary>
     private string ImportTarball(
+        Recipe recipe,
         GitMirror mirror,
-        string key,
+        SourceSpec source,
         string file,
-        string tag,
+        string? signature,
         string sha256,
         string? worktree,
         CancellationToken cancellationToken)
     {
-        var commit = tarballs.Import(mirror, file, tag, sha256, cancellationToken, worktree);
-        mirror.SetRef(key, tag, commit);
+        if (signature is not null && !File.Exists(signature))
+        {
+            VerifySignature(recipe, file, signature, source, cancellationToken); // says it is missing, before any work
+        }
 
-        return commit;
+        using var stopVerifying = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var verification = signature is null
+            ? null
+            : Task.Run(
+                () => VerifySignature(recipe, file, signature, source, stopVerifying.Token),
+                CancellationToken.None);
+        var reported = false;
+        void AwaitSignature()
+        {
+            if (verification is null || reported)
+            {
+                return;
+            }
+
+            verification.GetAwaiter().GetResult();
+            reported = true;
+            log.Information(
+                $"  good signature by {recipe.Upstream.SigningFingerprint} on the tarball from {source.Describe()}");
+        }
+
+        try
+        {
+            var tag = recipe.Upstream.Tag;
+            var commit = tarballs.Import(mirror, file, tag, sha256, cancellationToken, worktree, AwaitSignature);
+            mirror.SetRef(KeyOf(source), tag, commit);
+
+            return commit;
+        }
+        finally
+        {
+            if (verification is { IsCompleted: false })
+            {
+                // The import failed first: its error is the one reported, and gpgv is not left running.
+                stopVerifying.Cancel();
+                verification.ContinueWith(_ => { }, TaskScheduler.Default).Wait(CancellationToken.None);
+            }
+        }
+    }
+
+    private void VerifySignature(
+        Recipe recipe, string file, string signature, SourceSpec source, CancellationToken cancellationToken)
+    {
+        var verifier = new SignatureVerifier(
+            recipe.Upstream.SigningKey!, recipe.Upstream.SigningFingerprint!, Path.Combine(cache.Root, "tmp"));
+        var detached = File.Exists(signature) ? signature : null;
+        verifier.Verify(file, detached, $"the tarball from {source.Describe()}", cancellationToken);
     }
 }

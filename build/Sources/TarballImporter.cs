@@ -190,13 +190,18 @@ public sealed class TarballImporter
     /// A worktree path that does not exist yet: the files are unpacked there from the same read,
     /// so it needs no checkout. Null to import into the mirror only.
     /// </param>
+    /// <param name="beforePublish">
+    /// Called once the tarball is read and before anything of it becomes visible (the pack in the
+    /// mirror, the worktree); it throws to drop the import (a signature checked meanwhile is bad).
+    /// </param>
     public string Import(
         GitMirror mirror,
         string tarball,
         string tag,
         string sha256,
         CancellationToken cancellationToken,
-        string? worktree = null)
+        string? worktree = null,
+        Action? beforePublish = null)
     {
         mirror.EnsureCreated();
 
@@ -230,7 +235,8 @@ public sealed class TarballImporter
                 "snap-build tarball import <import@snap-build.invalid>",
                 $"Import {tag} from {Path.GetFileName(tarball)}\n\nsha256: {sha256}",
                 cancellationToken,
-                into);
+                into,
+                beforePublish);
             TarballTree.Figures import;
             try
             {

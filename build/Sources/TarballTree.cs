@@ -63,13 +63,15 @@ public static class TarballTree
     /// A new folder to write the files into as well, from the same read of the tarball, so a
     /// fresh worktree costs no checkout; null to write objects only.
     /// </param>
+    /// <param name="beforePublish">Called before the pack is moved into place; it throws to drop the pack.</param>
     public static Figures Import(
         string tarball,
         string objectsDirectory,
         string identity,
         string message,
         CancellationToken cancellationToken,
-        string? unpackInto = null)
+        string? unpackInto = null,
+        Action? beforePublish = null)
     {
         using var writer = new PackWriter(objectsDirectory);
         var files = new Dictionary<string, TreeEntry>(StringComparer.Ordinal);
@@ -217,6 +219,7 @@ public static class TarballTree
         var commit = writer.Add(
             "commit",
             (ReadOnlyMemory<byte>)Utf8.GetBytes($"tree {tree}\nauthor {stamp}\ncommitter {stamp}\n\n{message}\n"));
+        beforePublish?.Invoke();
         writer.Finish();
         if (unpackInto is null)
         {

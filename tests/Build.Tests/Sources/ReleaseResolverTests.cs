@@ -124,6 +124,37 @@ public class ReleaseResolverTests
     }
 
     [Test]
+    public void Should_import_a_cached_tarball_again_offline_and_say_when_the_cache_lacks_it()
+    {
+        using var upstream = new TestUpstream();
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("demo-1.0.0.tar.gz");
+        Shell.Git(
+            upstream.Repository,
+            "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        var sha = Hashing.Sha256OfFile(tarball);
+        using var project = new DemoProject(upstream, $"    - tarball: {tarball}\n      sha256: {sha}\n");
+
+        var neverFetched = Assert.Throws<BuildException>(() => project.Pipeline("--offline").Clone());
+        var why = project.Log.Lines.ToList();
+        var online = project.Pipeline().Clone();
+        Directory.Delete(Path.Combine(project.CacheDirectory, "mirrors"), recursive: true);
+        Directory.Delete(project.WorkDirectory, recursive: true);
+        File.Delete(tarball);
+        var offline = project.Pipeline("--offline").Clone();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                neverFetched!.Message, Does.Contain("--offline is set").And.Contain("run once without --offline"));
+            Assert.That(why, Has.Some.Contains("the cache holds neither the import of v1.0.0 nor the tarball"));
+            Assert.That(offline.Commit, Is.EqualTo(online.Commit), "the same commit, from the tarball in the cache");
+            Assert.That(offline.FromCache, Is.False, "imported again, not found in the mirror");
+            Assert.That(Directory.Exists(Path.Combine(project.Source, ".git")), Is.True);
+        });
+    }
+
+    [Test]
     public void Should_serve_a_release_from_a_tarball_when_git_is_unreachable()
     {
         using var upstream = new TestUpstream();

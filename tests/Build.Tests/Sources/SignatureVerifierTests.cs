@@ -99,6 +99,42 @@ public class SignatureVerifierTests
         });
     }
 
+    [Test]
+    public void Should_leave_no_pack_and_no_worktree_when_the_signature_checked_during_the_import_is_bad()
+    {
+        using var upstream = new TestUpstream();
+        using var signer = new TestSigner();
+        using var scratch = new TempDirectory();
+        var tarball = scratch.Combine("demo-1.0.0.tar.gz");
+        Shell.Git(
+            upstream.Repository,
+            "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        var other = scratch.Write("other.tar.gz", "other bytes");
+        var wrong = signer.Sign(other);
+        var sha = Hashing.Sha256OfFile(tarball);
+        using var project = new DemoProject(
+            upstream, $"    - tarball: {tarball}\n      sha256: {sha}\n      signature: {wrong}\n");
+        Sign(project, signer);
+
+        var error = Assert.Throws<BuildException>(() => project.Pipeline().Clone());
+
+        var mirrors = Path.Combine(project.CacheDirectory, "mirrors");
+        var packs = Directory.Exists(mirrors)
+            ? Directory.GetFiles(mirrors, "*.pack", SearchOption.AllDirectories)
+            : [];
+        var left = Directory.Exists(Path.GetDirectoryName(project.Source))
+            ? Directory.GetDirectories(Path.GetDirectoryName(project.Source)!)
+            : [];
+        Assert.Multiple(() =>
+        {
+            Assert.That(
+                error!.Message, Does.Contain("is not a good signature by").And.EndWith("the tarball is not used."));
+            Assert.That(packs, Is.Empty, "the pack written meanwhile is dropped");
+            Assert.That(left, Is.Empty, "neither the worktree nor the folder it was unpacked into is left");
+            Assert.That(project.Log.Lines, Has.None.Contains("good signature"));
+        });
+    }
+
     private static SignatureVerifier Verifier(TestSigner signer, TempDirectory directory) =>
         new(signer.PublicKey, signer.Fingerprint, directory.Combine("tmp"));
 
