@@ -116,14 +116,17 @@ public sealed class ReleaseResolver
             }
 
             mirror.SetRef("served", tag, commit);
-            log.Information($"Release {tag} served by {source.Describe()}: {commit}{(fromCache ? " (from the cache)" : "")}");
+            var fromWhere = fromCache ? " (from the cache)" : string.Empty;
+            log.Information($"Release {tag} served by {source.Describe()}: {commit}{fromWhere}");
 
             return new ResolvedRelease(tag, commit, source.Describe(), mirror.Path, fromCache);
         }
 
         var why = options.Offline
-            ? $"--offline is set and the cache at {cache.Root} lacks tag {tag} for every source; run once without --offline"
-            : $"no source could serve tag {tag} ({string.Join("; ", failures)}); check the network or the recipe's sources";
+            ? $"--offline is set and the cache at {cache.Root} lacks tag {tag} for every source; "
+                + "run once without --offline"
+            : $"no source could serve tag {tag} ({string.Join("; ", failures)}); "
+                + "check the network or the recipe's sources";
 
         throw new BuildException(why + ".");
     }
@@ -133,7 +136,8 @@ public sealed class ReleaseResolver
     /// one: no source is asked, not even those before it, so a run with a warm cache never waits
     /// on an unreachable remote.
     /// </summary>
-    private ResolvedRelease? FromLockedCache(GitMirror mirror, IReadOnlyList<SourceSpec> sources, LockFile? lockFile, string tag)
+    private ResolvedRelease? FromLockedCache(
+        GitMirror mirror, IReadOnlyList<SourceSpec> sources, LockFile? lockFile, string tag)
     {
         foreach (var source in sources)
         {
@@ -141,7 +145,9 @@ public sealed class ReleaseResolver
             if (pinned is not null && mirror.Resolve(KeyOf(source), tag) == pinned.Commit)
             {
                 mirror.SetRef("served", tag, pinned.Commit);
-                log.Information($"Release {tag}: {pinned.Commit} from the cache, as {Path.GetFileName(lockFile!.Path)} pins it for {source.Describe()}");
+                log.Information(
+                    $"Release {tag}: {pinned.Commit} from the cache, "
+                    + $"as {Path.GetFileName(lockFile!.Path)} pins it for {source.Describe()}");
 
                 return new ResolvedRelease(tag, pinned.Commit, source.Describe(), mirror.Path, FromCache: true);
             }

@@ -133,9 +133,9 @@ public sealed class TarballImporter
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
+            var attempts = exception is IOException ? $" after {DownloadAttempts} attempts" : string.Empty;
             throw new SourceUnavailableException(
-                $"downloading {url} failed{(exception is IOException ? $" after {DownloadAttempts} attempts" : string.Empty)}: {exception.Message}",
-                exception);
+                $"downloading {url} failed{attempts}: {exception.Message}", exception);
         }
     }
 
@@ -282,7 +282,8 @@ public sealed class TarballImporter
             Path.GetDirectoryName(target)!, Path.GetFileName(target) + ".", ".part");
         if (removed > 0)
         {
-            log.Information($"  removed {removed} partial download(s) of {Path.GetFileName(target)} left by a killed run");
+            log.Information(
+                $"  removed {removed} partial download(s) of {Path.GetFileName(target)} left by a killed run");
         }
     }
 

@@ -77,8 +77,7 @@ public class KillTests
     {
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball,
-            TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
 
         // The git source after it is not asked (the tarball serves); the part pulls from it.
         var sources = $"    - tarball: {tarball}\n      sha256: {Hashing.Sha256OfFile(tarball)}\n"

@@ -77,7 +77,7 @@ public class DownloadFaultTests
         using var upstream = new TestUpstream();
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
         using var server = new CuttingFileServer(tarball, cutFirst: 1);
         var sha = SnapBuild.Common.Hashing.Sha256OfFile(tarball);
         using var project = new DemoProject(upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n");
@@ -98,7 +98,7 @@ public class DownloadFaultTests
         using var upstream = new TestUpstream();
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
         using var server = new CuttingFileServer(tarball, cutFirst: int.MaxValue);
         var sha = SnapBuild.Common.Hashing.Sha256OfFile(tarball);
         using var project = new DemoProject(upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n    - git: {upstream.Url}\n");

@@ -17,7 +17,9 @@ public class ReleaseResolverTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(File.ReadAllText(project.LockPath), Does.Contain($"commit: {first.Commit}").And.Contain("tag: 'v1.0.0'"));
+            Assert.That(
+                File.ReadAllText(project.LockPath),
+                Does.Contain($"commit: {first.Commit}").And.Contain("tag: 'v1.0.0'"));
             Assert.That(first.FromCache, Is.False);
             Assert.That(second.FromCache, Is.True, "the pinned commit is in the cache, so the remote is not asked");
             Assert.That(second.Commit, Is.EqualTo(first.Commit));
@@ -52,17 +54,22 @@ public class ReleaseResolverTests
     public void Should_try_the_next_source_when_the_first_cannot_be_reached()
     {
         using var upstream = new TestUpstream();
-        using var project = new DemoProject(upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - git: {upstream.Url}\n");
+        using var project = new DemoProject(
+            upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - git: {upstream.Url}\n");
 
         var release = project.Pipeline().Clone();
 
         Assert.Multiple(() =>
         {
             Assert.That(release.Source, Is.EqualTo($"git {upstream.Url}"));
-            Assert.That(project.Log.Lines.Count(l => l.StartsWith("warning:", StringComparison.Ordinal)), Is.EqualTo(3));
-            Assert.That(project.Log.Lines.Count(l => l.Contains("trying again", StringComparison.Ordinal)), Is.EqualTo(2),
+            Assert.That(
+                project.Log.Lines.Count(l => l.StartsWith("warning:", StringComparison.Ordinal)), Is.EqualTo(3));
+            Assert.That(
+                project.Log.Lines.Count(l => l.Contains("trying again", StringComparison.Ordinal)),
+                Is.EqualTo(2),
                 "a source that does not answer is asked three times");
-            Assert.That(project.Log.Lines, Has.Some.Contains("warning: git http://127.0.0.1:9/dead.git cannot serve v1.0.0"));
+            Assert.That(
+                project.Log.Lines, Has.Some.Contains("warning: git http://127.0.0.1:9/dead.git cannot serve v1.0.0"));
             Assert.That(project.Log.Lines, Has.Some.Contains($"served by git {upstream.Url}"));
         });
     }
@@ -71,7 +78,8 @@ public class ReleaseResolverTests
     public void Should_not_ask_an_unreachable_source_again_once_the_cache_holds_the_pinned_release()
     {
         using var upstream = new TestUpstream();
-        using var project = new DemoProject(upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - git: {upstream.Url}\n");
+        using var project = new DemoProject(
+            upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - git: {upstream.Url}\n");
         project.Pipeline().Clone();
 
         var again = project.Pipeline().Clone();
@@ -89,7 +97,8 @@ public class ReleaseResolverTests
     {
         using var upstream = new TestUpstream();
         using var server = new GitHttpServer(Path.GetDirectoryName(upstream.Repository)!);
-        using var overHttp = new DemoProject(upstream, $"    - git: {server.UrlOf("upstream.git")}\n", TestUpstream.SecondTag);
+        using var overHttp = new DemoProject(
+            upstream, $"    - git: {server.UrlOf("upstream.git")}\n", TestUpstream.SecondTag);
         using var overFile = new DemoProject(upstream, tag: TestUpstream.SecondTag);
 
         var http = overHttp.Pipeline().Clone();
@@ -129,9 +138,7 @@ public class ReleaseResolverTests
         using var upstream = new TestUpstream();
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(
-            upstream.Repository,
-            "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
         var sha = Hashing.Sha256OfFile(tarball);
         using var project = new DemoProject(upstream, $"    - tarball: {tarball}\n      sha256: {sha}\n");
 
@@ -160,9 +167,10 @@ public class ReleaseResolverTests
         using var upstream = new TestUpstream();
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", tarball, TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
         var sha = Hashing.Sha256OfFile(tarball);
-        using var project = new DemoProject(upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - tarball: {tarball}\n      sha256: {sha}\n");
+        using var project = new DemoProject(
+            upstream, $"    - git: http://127.0.0.1:9/dead.git\n    - tarball: {tarball}\n      sha256: {sha}\n");
 
         var first = project.Pipeline().Clone();
         var patched = project.Pipeline().Patch();
@@ -181,7 +189,7 @@ public class ReleaseResolverTests
         using var upstream = new TestUpstream();
         using var scratch = new TempDirectory();
         var tarball = scratch.Combine("demo-1.0.0.tar.gz");
-        Shell.Git(upstream.Repository, "archive", "--format=tar.gz", "-o", tarball, TestUpstream.FirstTag);
+        upstream.ArchiveFirstTag(tarball);
         var wrong = new string('0', 64);
         using var project = new DemoProject(upstream, $"    - tarball: {tarball}\n      sha256: {wrong}\n");
 

@@ -53,7 +53,9 @@ public class TarballTreeTests
             Assert.That(Shell.Git(worktree, "rev-parse", "HEAD").Trim(), Is.EqualTo(import.Figures.Commit));
             Assert.That(Shell.Git(worktree, "diff-files", "--name-only"), Is.Empty, "stat data matches every file");
             Assert.That(
-                Shell.Git(worktree, "status", "--porcelain", "--ignored"), Is.Empty, "nothing changed, nothing left out");
+                Shell.Git(worktree, "status", "--porcelain", "--ignored"),
+                Is.Empty,
+                "nothing changed, nothing left out");
             Assert.That(Shell.Git(worktree, "ls-files", "--stage", "bin/run.sh"), Does.StartWith("100755"));
             Assert.That(Shell.Run(worktree, "stat", "-c", "%A", "bin/run.sh").Trim(), Is.EqualTo("-rwxr-xr-x"));
             Assert.That(new FileInfo(Path.Combine(worktree, "docs", "latest")).LinkTarget, Is.EqualTo("guide.txt"));
@@ -212,7 +214,8 @@ public class TarballTreeTests
         var tarball = scratch.Combine($"demo-1.0.tar{suffix}");
         var flag = compression switch { "gz" => "-z", "xz" => "-J", _ => "--no-auto-compress" };
         Shell.Run(
-            scratch.Combine("tree"), "tar", "-c", flag, "-f", tarball, "--sort=name", "--owner=0", "--group=0", "demo-1.0");
+            scratch.Combine("tree"),
+            "tar", "-c", flag, "-f", tarball, "--sort=name", "--owner=0", "--group=0", "demo-1.0");
 
         return tarball;
     }

@@ -55,7 +55,10 @@ public sealed class TestUpstream : IDisposable
         return Shell.Git(Work, "rev-parse", tag + "^{commit}").Trim();
     }
 
-    /// <summary>Makes a new release upstream: <paramref name="change"/> edits a checkout, then it is committed, tagged and pushed.</summary>
+    /// <summary>
+    /// Makes a new release upstream: <paramref name="change"/> edits a checkout, then it is
+    /// committed, tagged and pushed.
+    /// </summary>
     public string Release(string tag, Action<string> change)
     {
         change(Work);
@@ -64,6 +67,17 @@ public sealed class TestUpstream : IDisposable
         Shell.Git(Work, "push", "-q", Repository, $"refs/tags/{tag}");
 
         return CommitOf(tag);
+    }
+
+    /// <summary>
+    /// Writes <see cref="FirstTag"/> as a gzipped tarball at <paramref name="path"/>, its files under
+    /// <c>demo-1.0.0/</c> as a release tarball has them, and returns the path.
+    /// </summary>
+    public string ArchiveFirstTag(string path)
+    {
+        Shell.Git(Repository, "archive", "--format=tar.gz", "--prefix=demo-1.0.0/", "-o", path, FirstTag);
+
+        return path;
     }
 
     public string CommitOf(string tag) => Shell.Git(Repository, "rev-parse", tag + "^{commit}").Trim();
@@ -184,8 +198,10 @@ public sealed class TestUpstream : IDisposable
         for (var i = 1; i <= 6; i++)
         {
             var body = i == 1
-                ? "int helper1() { return 1; }\nint helper2(); int helper3(); int helper4(); int helper5(); int helper6();\n"
-                    + "int helper_sum() { return helper1() + helper2() + helper3() + helper4() + helper5() + helper6(); }\n"
+                ? "int helper1() { return 1; }\n"
+                    + "int helper2(); int helper3(); int helper4(); int helper5(); int helper6();\n"
+                    + "int helper_sum() { return helper1() + helper2() + helper3()"
+                    + " + helper4() + helper5() + helper6(); }\n"
                 : $"int helper{i}() {{ return {i}; }}\n";
             File.WriteAllText(Path.Combine(work, "src", $"helper{i}.cpp"), body);
         }
