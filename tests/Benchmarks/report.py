@@ -12,7 +12,8 @@ out, document = sys.argv[1], sys.argv[2]
 
 def load(path):
     with open(path) as f:
-        return {r["command"]: r for r in json.load(f)["results"]}
+        export = json.load(f)
+    return {r["command"]: dict(r, alternated=export.get("alternated", False)) for r in export["results"]}
 
 
 def seconds(result):
@@ -23,6 +24,18 @@ def ratio(a, b):
     return a["mean"] / b["mean"]
 
 
+def per_round(a, b):
+    """The median and range of the ratios round by round: alternate.py times one run of each command
+    per round, so the two runs of a round share the machine's state of the moment (this VM's disk
+    swings 3-fold within minutes), and their ratio keeps less of that noise than a ratio of means."""
+    if not (a.get("alternated") and b.get("alternated")) or len(a["times"]) != len(b["times"]):
+        return ""
+    pairs = sorted(x / y for x, y in zip(a["times"], b["times"]))
+    middle = len(pairs) // 2
+    median = pairs[middle] if len(pairs) % 2 else (pairs[middle - 1] + pairs[middle]) / 2
+    return f" (per round: median {median:.2f}, {pairs[0]:.2f}-{pairs[-1]:.2f})"
+
+
 lines = []
 for raw in open(os.path.join(out, "rows.txt")):
     name, path, goal, rss, note = raw.rstrip("\n").split("|")
@@ -30,7 +43,8 @@ for raw in open(os.path.join(out, "rows.txt")):
     names = list(results)
     first = results[names[0]]
     times = "; ".join(f"{n}: {seconds(r)}" for n, r in results.items())
-    ratios = "; ".join(f"{names[0]} / {n} = {ratio(first, r):.2f}" for n, r in list(results.items())[1:])
+    ratios = "; ".join(f"{names[0]} / {n} = {ratio(first, r):.2f}{per_round(first, r)}"
+                       for n, r in list(results.items())[1:])
     if name == "noop":
         ratios = (f'build.sh / dotnet run = {ratio(results["build.sh"], results["dotnet run"]):.3f}; '
                   f'build.sh / host = {ratio(results["build.sh"], results["host"]):.2f}')
