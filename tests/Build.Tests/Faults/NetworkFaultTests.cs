@@ -32,7 +32,8 @@ public class NetworkFaultTests
         using var upstream = new TestUpstream();
         using var server = new GitHttpServer(Path.GetDirectoryName(upstream.Repository)!);
         using var proxy = new FlakyProxy(server.Port, cutFirst: int.MaxValue);
-        using var project = new DemoProject(upstream, $"    - git: {proxy.UrlOf("upstream.git")}\n    - git: {upstream.Url}\n");
+        using var project = new DemoProject(
+            upstream, $"    - git: {proxy.UrlOf("upstream.git")}\n    - git: {upstream.Url}\n");
 
         var release = project.Pipeline().Clone();
 
@@ -88,7 +89,7 @@ public class DownloadFaultTests
         {
             Assert.That(release.Source, Is.EqualTo($"tarball {server.Url}"));
             Assert.That(server.Requests, Is.EqualTo(2), "cut short once, then whole");
-            Assert.That(Directory.EnumerateFiles(project.CacheDirectory, "*.part", SearchOption.AllDirectories), Is.Empty);
+            Assert.That(PartialDownloads(project), Is.Empty);
         });
     }
 
@@ -101,7 +102,8 @@ public class DownloadFaultTests
         upstream.ArchiveFirstTag(tarball);
         using var server = new CuttingFileServer(tarball, cutFirst: int.MaxValue);
         var sha = SnapBuild.Common.Hashing.Sha256OfFile(tarball);
-        using var project = new DemoProject(upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n    - git: {upstream.Url}\n");
+        using var project = new DemoProject(
+            upstream, $"    - tarball: {server.Url}\n      sha256: {sha}\n    - git: {upstream.Url}\n");
 
         var release = project.Pipeline().Clone();
 
@@ -110,7 +112,10 @@ public class DownloadFaultTests
             Assert.That(release.Source, Is.EqualTo($"git {upstream.Url}"));
             Assert.That(server.Requests, Is.EqualTo(TarballImporter.DownloadAttempts));
             Assert.That(project.Log.Lines, Has.Some.Contains($"downloading {server.Url} failed after 3 attempts"));
-            Assert.That(Directory.EnumerateFiles(project.CacheDirectory, "*.part", SearchOption.AllDirectories), Is.Empty, "no partial download is kept");
+            Assert.That(PartialDownloads(project), Is.Empty, "no partial download is kept");
         });
     }
+
+    private static IEnumerable<string> PartialDownloads(DemoProject project) =>
+        Directory.EnumerateFiles(project.CacheDirectory, "*.part", SearchOption.AllDirectories);
 }
