@@ -8,9 +8,9 @@ namespace SnapBuild.Sources;
 /// buffer, for the import's pack: written once, read back once for its checksum, and rarely
 /// read after. Through the page cache, every page of it was a fresh page to allocate, and on a
 /// virtual machine whose free memory goes back to the host that costs more than the disk: 600 MB
-/// written with dd took 2.2 s of system time buffered and 0.07 s direct on the machine of
-/// BENCHMARKS.md. Where the file system refuses <c>O_DIRECT</c> (tmpfs before Linux 6.6), or on another system,
-/// the same writes go through the page cache.
+/// written with dd took 1.7-2.2 s of system time buffered and 0.07-0.14 s direct on the machine
+/// of BENCHMARKS.md. Where the file system refuses <c>O_DIRECT</c> (tmpfs before Linux 6.6), or
+/// on another system, the same writes go through the page cache.
 /// </summary>
 internal sealed class DirectFile : IDisposable
 {
@@ -201,7 +201,7 @@ internal sealed class DirectFile : IDisposable
             _ => 0,
         };
 
-    [DllImport("libc", SetLastError = true)]
+    [DllImport("libc")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 }
